@@ -1,0 +1,181 @@
+// run_epoch(): the three ways to descend over one epoch.
+//   sgd        one update per sample, in the given order
+//   minibatch  one update per batch_size consecutive entries of the order
+//   batch      one update per epoch from the gradient over all samples
+// An update's gradient is the (sample-weighted) mean over the samples it saw,
+// so eta means the same step for every batch size.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#if defined(GDFAST_HAS_OPENMP)
+#include <omp.h>
+#endif
+
+#include "data.hpp"
+#include "penalty.hpp"
+
+namespace gdfast {
+
+enum class Method : std::int8_t { batch, minibatch, sgd };
+
+struct EpochSettings {
+  Method method = Method::minibatch;
+  index_t batch_size = 32;
+  int n_threads = 1;
+};
+
+struct EpochStats {
+  double loss_sum = 0.0;  // sum of sample-weighted losses, each at the parameters it was used with
+  index_t n_updates = 0;
+};
+
+inline int max_threads() {
+#if defined(GDFAST_HAS_OPENMP)
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+namespace detail {
+
+// Gradient reductions run over a partition of the rows that depends only on
+// the row count, summed in block order: the bits do not depend on n_threads.
+constexpr index_t kMinBlockRows = 256;
+constexpr index_t kMaxBlocks = 64;
+
+inline index_t n_blocks_for(index_t count) {
+  return std::clamp<index_t>((count + kMinBlockRows - 1) / kMinBlockRows, 1, kMaxBlocks);
+}
+
+template <class Model>
+struct Scratch {
+  using T = typename Model::value_type;
+  std::vector<T> grad;                              // n_params
+  std::vector<T> block_grads;                       // n_blocks x n_params
+  std::vector<double> block_losses;                 // n_blocks
+  std::vector<typename Model::Workspace> workspaces;  // one per block
+
+  Scratch(const Model& model, index_t max_rows_per_update)
+      : grad(static_cast<std::size_t>(model.n_params())) {
+    const index_t blocks = n_blocks_for(max_rows_per_update);
+    if (blocks > 1) block_grads.resize(static_cast<std::size_t>(blocks * model.n_params()));
+    block_losses.resize(static_cast<std::size_t>(blocks));
+    for (index_t b = 0; b < blocks; ++b) workspaces.push_back(model.make_workspace());
+  }
+};
+
+inline index_t sample_at(const index_t* order, index_t pos) { return order ? order[pos] : pos; }
+
+// grad += sum over rows [first, first + count) of the order of w_i * dloss_i;
+// returns the sum of w_i * loss_i.
+template <class Model, class Data>
+double accumulate_rows(const Data& X, const typename Model::value_type* y,
+                       const typename Model::value_type* sample_weight, const index_t* order,
+                       index_t first, index_t count, const Model& model,
+                       typename Model::value_type* grad, typename Model::Workspace& ws) {
+  using T = typename Model::value_type;
+  double loss = 0.0;
+  for (index_t pos = first; pos < first + count; ++pos) {
+    const index_t i = sample_at(order, pos);
+    const auto row = X.row(i);
+    const T w = sample_weight ? sample_weight[i] : T(1);
+    loss += static_cast<double>(w * model.loss(row, y[i], ws));
+    model.add_gradient(row, ws, w, grad);
+  }
+  return loss;
+}
+
+// The mean gradient over `count` entries of the order, in scratch.grad.
+template <class Model, class Data>
+double mean_gradient(const Data& X, const typename Model::value_type* y,
+                     const typename Model::value_type* sample_weight, const index_t* order,
+                     index_t first, index_t count, const Model& model, Scratch<Model>& s,
+                     int n_threads) {
+  using T = typename Model::value_type;
+  const index_t n_params = model.n_params();
+  const index_t blocks = n_blocks_for(count);
+  std::fill(s.grad.begin(), s.grad.end(), T(0));
+  double loss = 0.0;
+  if (blocks == 1) {
+    loss = accumulate_rows(X, y, sample_weight, order, first, count, model, s.grad.data(),
+                           s.workspaces[0]);
+  } else {
+    std::fill(s.block_grads.begin(), s.block_grads.begin() + blocks * n_params, T(0));
+#if defined(GDFAST_HAS_OPENMP)
+#pragma omp parallel for schedule(static) num_threads(std::max(1, std::min<int>(n_threads, static_cast<int>(blocks))))
+#endif
+    for (index_t b = 0; b < blocks; ++b) {
+      const index_t lo = first + b * count / blocks;
+      const index_t hi = first + (b + 1) * count / blocks;
+      s.block_losses[b] = accumulate_rows(X, y, sample_weight, order, lo, hi - lo, model,
+                                          s.block_grads.data() + b * n_params, s.workspaces[b]);
+    }
+    for (index_t b = 0; b < blocks; ++b) {
+      const T* part = s.block_grads.data() + b * n_params;
+      for (index_t j = 0; j < n_params; ++j) s.grad[j] += part[j];
+      loss += s.block_losses[b];
+    }
+  }
+  (void)n_threads;
+  const T inv = T(1) / static_cast<T>(count);
+  for (T& g : s.grad) g *= inv;
+  return loss;
+}
+
+}  // namespace detail
+
+// One epoch. `order` lists the samples in the order they are used (n_order of
+// them); nullptr means 0..n_order-1, which batch GD wants: the gradient is the
+// same in any order and a sweep in storage order streams instead of gathering. `t` is the global update count before the
+// epoch, which the schedule sees. The parameters are updated in place.
+template <class Model, class Rule, class Schedule, class Data>
+EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
+                     const typename Model::value_type* sample_weight, const index_t* order,
+                     index_t n_order, Model& model, Rule& rule,
+                     const Penalty<typename Model::value_type>& penalty,
+                     const Schedule& schedule, index_t t, const EpochSettings& settings) {
+  using T = typename Model::value_type;
+  EpochStats stats;
+  if (n_order == 0) return stats;
+  const index_t rows_per_update = settings.method == Method::sgd         ? 1
+                                  : settings.method == Method::minibatch ? std::min(settings.batch_size, n_order)
+                                                                         : n_order;
+  detail::Scratch<Model> scratch(model, rows_per_update);
+  T* params = model.params;
+  const index_t n_params = model.n_params();
+  const index_t n_penalized = model.n_penalized();
+
+  if (settings.method == Method::sgd && Rule::direct && Model::direct_step) {
+    // One sample's gradient goes straight from its row into the parameters.
+    auto& ws = scratch.workspaces[0];
+    for (index_t pos = 0; pos < n_order; ++pos, ++t) {
+      const index_t i = detail::sample_at(order, pos);
+      const auto row = X.row(i);
+      const T w = sample_weight ? sample_weight[i] : T(1);
+      const T eta = schedule(t);
+      stats.loss_sum += static_cast<double>(w * model.loss(row, y[i], ws));
+      penalty.decay(params, n_penalized, eta);
+      model.add_gradient(row, ws, -eta * w, params);
+    }
+    stats.n_updates = n_order;
+    return stats;
+  }
+
+  // Every other combination: a mean gradient per update, then the rule.
+  const index_t step = rows_per_update;
+  for (index_t first = 0; first < n_order; first += step, ++t) {
+    const index_t count = std::min(step, n_order - first);
+    stats.loss_sum += detail::mean_gradient(X, y, sample_weight, order, first, count, model,
+                                            scratch, settings.n_threads);
+    penalty.add_gradient(params, n_penalized, scratch.grad.data());
+    rule.step(params, scratch.grad.data(), n_params, schedule(t));
+    ++stats.n_updates;
+  }
+  return stats;
+}
+
+}  // namespace gdfast

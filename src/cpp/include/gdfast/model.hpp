@@ -1,0 +1,81 @@
+// The Model concept the engine trains. A model owns nothing: it points into a
+// flat parameter vector allocated by the caller, and exposes
+//   value_type, Workspace, n_params(), n_penalized(), params,
+//   make_workspace(),
+//   loss(row, y, ws)               -> per-sample loss; leaves what backward needs in ws
+//   add_gradient(row, ws, a, grad) -> grad += a * d loss / d params
+//   direct_step                    -> add_gradient may write into params itself
+// so a linear model, a multinomial one and later a small neural network run
+// through the same loops.
+#pragma once
+
+#include <vector>
+
+#include "data.hpp"
+
+namespace gdfast {
+
+// Binary losses on k outputs: k == 1 takes y as it is (a regression target or
+// +-1); k > 1 is one-vs-rest on a class index y, every class in the same pass.
+template <class Loss>
+struct OneVsRestHead {
+  template <class T>
+  static T loss(const T* p, T y, T* dp, index_t k) {
+    if (k == 1) {
+      dp[0] = Loss::derivative(p[0], y);
+      return Loss::value(p[0], y);
+    }
+    const index_t cls = static_cast<index_t>(y);
+    T total = T(0);
+    for (index_t c = 0; c < k; ++c) {
+      const T target = c == cls ? T(1) : T(-1);
+      dp[c] = Loss::derivative(p[c], target);
+      total += Loss::value(p[c], target);
+    }
+    return total;
+  }
+};
+
+// Linear decision values p = W x + b. Parameters are laid out as
+// [W (n_outputs x n_features, row-major) | b (n_outputs)] so one update rule
+// and one optimizer state cover both, and the penalty covers the W prefix.
+template <class T, class Head>
+struct LinearModel {
+  using value_type = T;
+  static constexpr bool direct_step = true;
+
+  struct Workspace {
+    std::vector<T> p, dp;
+  };
+
+  T* params = nullptr;
+  index_t n_features = 0;
+  index_t n_outputs = 1;
+  bool fit_intercept = true;
+
+  index_t n_penalized() const { return n_outputs * n_features; }
+  index_t n_params() const { return n_outputs * (n_features + 1); }
+  Workspace make_workspace() const {
+    return {std::vector<T>(static_cast<std::size_t>(n_outputs)),
+            std::vector<T>(static_cast<std::size_t>(n_outputs))};
+  }
+
+  template <class Row>
+  T loss(const Row& x, T y, Workspace& ws) const {
+    const T* b = params + n_penalized();
+    for (index_t c = 0; c < n_outputs; ++c) ws.p[c] = x.dot(params + c * n_features) + b[c];
+    return Head::loss(ws.p.data(), y, ws.dp.data(), n_outputs);
+  }
+
+  template <class Row>
+  void add_gradient(const Row& x, const Workspace& ws, T a, T* grad) const {
+    T* grad_b = grad + n_penalized();
+    for (index_t c = 0; c < n_outputs; ++c) {
+      const T s = a * ws.dp[c];
+      x.axpy(s, grad + c * n_features);
+      if (fit_intercept) grad_b[c] += s;
+    }
+  }
+};
+
+}  // namespace gdfast

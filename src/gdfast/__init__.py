@@ -1,0 +1,27 @@
+"""gdfast: fast batch, mini-batch and stochastic gradient descent.
+
+The inner loops are C++ (OpenMP threads, the GIL released); the Python layer
+draws the permutations, schedules, stops and builds the result.
+
+>>> import numpy as np, gdfast
+>>> X = np.random.default_rng(0).normal(size=(500, 4))
+>>> res = gdfast.fit(X, X @ [1.0, 2.0, 3.0, 4.0], method="sgd", eta0=0.01, random_state=0)
+>>> res.stop_reason
+'tol'
+"""
+
+from . import reference
+from ._api import fit
+from ._result import FitResult
+from ._threads import get_num_threads, set_num_threads
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FitResult",
+    "__version__",
+    "fit",
+    "get_num_threads",
+    "reference",
+    "set_num_threads",
+]

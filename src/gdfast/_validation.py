@@ -1,0 +1,109 @@
+"""Checks of user input: every error names the argument and the problem."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+REGRESSION_LOSSES = ("squared_error",)
+CLASSIFICATION_LOSSES = ("log_loss",)
+LOSSES = REGRESSION_LOSSES + CLASSIFICATION_LOSSES
+METHODS = ("batch", "minibatch", "sgd")
+LEARNING_RATES = ("constant",)
+PENALTIES = (None, "l2")
+
+
+def check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> Any:
+    if value not in choices:
+        shown = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name}: unknown value {value!r}; expected one of {shown}")
+    return value
+
+
+def check_int(name: str, value: Any, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name}: must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_float(
+    name: str, value: Any, *, positive: bool = False, non_negative: bool = False
+) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a number, got {type(value).__name__}")
+    out = float(value)
+    if not np.isfinite(out):
+        raise ValueError(f"{name}: must be finite, got {value}")
+    if positive and out <= 0:
+        raise ValueError(f"{name}: must be > 0, got {value}")
+    if non_negative and out < 0:
+        raise ValueError(f"{name}: must be >= 0, got {value}")
+    return out
+
+
+def _as_float_array(name: str, value: Any, dtype: Any = None) -> np.ndarray:
+    if hasattr(value, "tocsr") and hasattr(value, "nnz"):
+        raise TypeError(f"{name}: sparse input is not supported yet; pass {name}.toarray()")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # pandas extension arrays, ragged lists ...
+        raise TypeError(f"{name}: cannot be read as a numeric array ({exc})") from exc
+    if dtype is None:
+        dtype = arr.dtype if arr.dtype in (np.float32, np.float64) else np.float64
+    if arr.dtype.kind not in "biuf":
+        try:
+            arr = arr.astype(dtype)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name}: expected numbers, got dtype {arr.dtype}") from exc
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def check_finite(name: str, arr: np.ndarray) -> None:
+    if not np.isfinite(arr).all():
+        kind = "NaN" if np.isnan(arr).any() else "inf"
+        raise ValueError(f"{name}: contains {kind}; remove or impute non-finite values")
+
+
+def check_X(X: Any, dtype: Any = None) -> np.ndarray:
+    """X as a C-contiguous float32/float64 2-D array, copied only when it must be."""
+    arr = _as_float_array("X", X, dtype)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"X: expected a 2-D array (n_samples, n_features), got {arr.ndim}-D; "
+            "use X.reshape(-1, 1) for a single feature"
+        )
+    if arr.shape[0] == 0:
+        raise ValueError("X: empty, needs at least one sample")
+    if arr.shape[1] == 0:
+        raise ValueError("X: has no features")
+    check_finite("X", arr)
+    return arr
+
+
+def check_y_shape(y: Any, n_samples: int) -> np.ndarray:
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(f"y: expected a 1-D array, got shape {arr.shape}")
+    if arr.shape[0] != n_samples:
+        raise ValueError(
+            f"y: has {arr.shape[0]} samples but X has {n_samples}; they must match"
+        )
+    return arr
+
+
+def check_sample_weight(sample_weight: Any, n_samples: int, dtype: Any) -> np.ndarray | None:
+    if sample_weight is None:
+        return None
+    sw = _as_float_array("sample_weight", sample_weight, dtype)
+    if sw.ndim != 1 or sw.shape[0] != n_samples:
+        raise ValueError(f"sample_weight: expected shape ({n_samples},), got {sw.shape}")
+    check_finite("sample_weight", sw)
+    if (sw < 0).any():
+        raise ValueError("sample_weight: must be >= 0")
+    return sw
