@@ -47,7 +47,7 @@ struct DenseView {
 #if defined(__GNUC__)
     const char* p = reinterpret_cast<const char*>(data + i * row_stride);
     const index_t bytes = n_cols * static_cast<index_t>(sizeof(T));
-    for (index_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + off, 0, 1);
+    for (index_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + off, 0, 3);
 #else
     (void)i;
 #endif

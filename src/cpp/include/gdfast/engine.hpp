@@ -46,6 +46,7 @@ namespace detail {
 // the row count, summed in block order: the bits do not depend on n_threads.
 constexpr index_t kMinBlockRows = 256;
 constexpr index_t kMaxBlocks = 64;
+constexpr index_t kPrefetchAhead = 8;
 
 inline index_t n_blocks_for(index_t count) {
   return std::clamp<index_t>((count + kMinBlockRows - 1) / kMinBlockRows, 1, kMaxBlocks);
@@ -153,6 +154,9 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
     // One sample's gradient goes straight from its row into the parameters.
     auto& ws = scratch.workspaces[0];
     for (index_t pos = 0; pos < n_order; ++pos, ++t) {
+      // A shuffled epoch is a random gather, bound by memory latency: fetch
+      // the row a few samples ahead so it arrives while this one is computed.
+      if (order && pos + detail::kPrefetchAhead < n_order) X.prefetch(order[pos + detail::kPrefetchAhead]);
       const index_t i = detail::sample_at(order, pos);
       const auto row = X.row(i);
       const T w = sample_weight ? sample_weight[i] : T(1);
