@@ -1,0 +1,244 @@
+"""gdfast.fit's contract: determinism, dtypes, stopping, the result, bad input."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+import gdfast
+
+from .conftest import make_classification, make_regression
+
+
+@pytest.mark.parametrize("method", ["sgd", "minibatch", "batch"])
+def test_same_seed_gives_identical_bits(method, regression):
+    X, y = regression
+    a = gdfast.fit(X, y, method=method, max_iter=5, tol=None, random_state=7)
+    b = gdfast.fit(X, y, method=method, max_iter=5, tol=None, random_state=7)
+    assert np.array_equal(a.coef, b.coef) and a.intercept == b.intercept
+    assert np.array_equal(a.loss_history, b.loss_history)
+
+
+def test_different_seeds_give_different_paths(regression):
+    X, y = regression
+    a = gdfast.fit(X, y, method="sgd", max_iter=2, tol=None, random_state=1)
+    b = gdfast.fit(X, y, method="sgd", max_iter=2, tol=None, random_state=2)
+    assert not np.array_equal(a.coef, b.coef)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("method, batch_size", [("batch", 32), ("minibatch", 2000)])
+def test_thread_count_does_not_change_bits(method, batch_size, dtype):
+    # 5,000 rows make 20 reduction blocks per update: the threads really split the work.
+    X, y = make_regression(n=5000, d=20)
+    X = X.astype(dtype)
+    runs = [
+        gdfast.fit(X, y, method=method, batch_size=batch_size, eta0=0.1, max_iter=5, tol=None,
+                   random_state=0, n_threads=n)  # fmt: skip
+        for n in (1, 2)
+    ]
+    assert np.array_equal(runs[0].coef, runs[1].coef)
+    assert runs[0].intercept == runs[1].intercept
+    assert np.array_equal(runs[0].loss_history, runs[1].loss_history)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float_dtype_is_kept(dtype, regression):
+    X, y = regression
+    res = gdfast.fit(X.astype(dtype), y, max_iter=2)
+    assert res.coef.dtype == dtype
+    assert res.predict(X).dtype == dtype
+
+
+def test_integer_X_is_converted_to_float64(regression):
+    X, y = regression
+    res = gdfast.fit(np.round(X * 10).astype(np.int32), y, max_iter=2)
+    assert res.coef.dtype == np.float64
+
+
+def test_read_only_and_fortran_inputs_work(regression):
+    X, y = regression
+    expected = gdfast.fit(X, y, max_iter=3, random_state=0)
+    frozen = X.copy()
+    frozen.flags.writeable = False
+    for variant in (frozen, np.asfortranarray(X)):
+        res = gdfast.fit(variant, y, max_iter=3, random_state=0)
+        assert np.array_equal(res.coef, expected.coef)
+
+
+def test_tol_stops_when_loss_stops_falling(regression):
+    X, y = regression
+    res = gdfast.fit(X, y, method="batch", eta0=0.1, tol=1e-3, n_iter_no_change=3)
+    assert res.stop_reason == "tol" and res.converged
+    assert res.n_epochs < 1000
+    # scikit-learn's rule: each of the last n_iter_no_change epochs failed to beat
+    # the best loss before it by tol, and no earlier run of 3 such epochs exists
+    history = res.loss_history
+    failed = [history[i] > history[:i].min() - 1e-3 for i in range(1, len(history))]
+    assert failed[-3:] == [True, True, True]
+    assert not any(all(failed[i : i + 3]) for i in range(len(failed) - 3))
+
+
+def test_max_iter_stop_is_not_converged(regression):
+    X, y = regression
+    res = gdfast.fit(X, y, max_iter=3, tol=None)
+    assert res.stop_reason == "max_iter" and not res.converged
+    assert res.n_epochs == 3 and len(res.epoch_times) == 3
+    assert np.all(np.diff(res.epoch_times) >= 0)
+
+
+def test_update_counts_follow_the_method(regression):
+    X, y = regression  # 200 samples
+    assert gdfast.fit(X, y, method="sgd", max_iter=2, tol=None).n_updates == 400
+    assert gdfast.fit(X, y, method="minibatch", batch_size=64, max_iter=2, tol=None).n_updates == 8
+    assert gdfast.fit(X, y, method="batch", max_iter=2, tol=None).n_updates == 2
+
+
+def test_divergence_stops_with_warning_and_finite_coef(regression):
+    X, y = regression
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        res = gdfast.fit(X * 1e3, y, method="batch", eta0=10.0, max_iter=1000, tol=None)
+    assert res.stop_reason == "diverged" and not res.converged
+    assert np.isfinite(res.coef).all() and np.isfinite(res.intercept)
+    assert res.n_epochs == len(res.loss_history)
+    assert np.isfinite(res.loss_history).all()
+
+
+def test_coef_init_and_intercept_init_start_the_fit(regression):
+    X, y = regression
+    start = gdfast.fit(X, y, method="batch", max_iter=5, tol=None)
+    resumed = gdfast.fit(X, y, method="batch", max_iter=5, tol=None,
+                         coef_init=start.coef, intercept_init=start.intercept)  # fmt: skip
+    straight = gdfast.fit(X, y, method="batch", max_iter=10, tol=None)
+    np.testing.assert_allclose(resumed.coef, straight.coef, rtol=1e-12)
+
+
+def test_binary_labels_are_kept(classification):
+    X, y = classification
+    labels = np.where(y == 1, "spam", "ham")
+    res = gdfast.fit(X, labels, loss="log_loss", eta0=0.1, max_iter=20, random_state=0)
+    assert res.coef.shape == (X.shape[1],)
+    assert set(res.predict(X)) <= {"spam", "ham"}
+    assert np.mean(res.predict(X) == labels) > 0.9
+    proba = res.predict_proba(X)
+    assert proba.shape == (X.shape[0], 2)
+    # column order follows classes: P(spam) grows with the decision value
+    assert np.array_equal(proba[:, 1] > 0.5, res.decision_function(X) > 0)
+
+
+def test_predict_proba_needs_log_loss(regression):
+    X, y = regression
+    with pytest.raises(AttributeError, match="log_loss"):
+        gdfast.fit(X, y, max_iter=1).predict_proba(X)
+
+
+def test_result_is_frozen_and_serialisable(regression):
+    X, y = regression
+    res = gdfast.fit(X, y, max_iter=2)
+    with pytest.raises(AttributeError):
+        res.n_epochs = 5  # type: ignore[misc]
+    data = json.loads(json.dumps(res.to_dict()))
+    assert data["n_epochs"] == 2 and len(data["coef"]) == X.shape[1]
+    assert "FitResult(" in repr(res) and "n_epochs=2" in repr(res)
+
+
+def test_num_threads_setting_roundtrip():
+    default = gdfast.get_num_threads()
+    try:
+        gdfast.set_num_threads(1)
+        assert gdfast.get_num_threads() == 1
+    finally:
+        gdfast.set_num_threads(None)
+    assert gdfast.get_num_threads() == default
+    with pytest.raises(ValueError, match="n_threads"):
+        gdfast.set_num_threads(0)
+
+
+# --- bad input: each error names the argument ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change, exc, name",
+    [
+        (dict(loss="squared_hinge_typo"), ValueError, "loss"),
+        (dict(method="newton"), ValueError, "method"),
+        (dict(learning_rate="sometimes"), ValueError, "learning_rate"),
+        (dict(penalty="l3"), ValueError, "penalty"),
+        (dict(eta0=0.0), ValueError, "eta0"),
+        (dict(eta0=-1.0), ValueError, "eta0"),
+        (dict(eta0=float("nan")), ValueError, "eta0"),
+        (dict(batch_size=0), ValueError, "batch_size"),
+        (dict(batch_size=2.5), TypeError, "batch_size"),
+        (dict(max_iter=0), ValueError, "max_iter"),
+        (dict(alpha=-1.0), ValueError, "alpha"),
+        (dict(n_iter_no_change=0), ValueError, "n_iter_no_change"),
+        (dict(n_threads=0), ValueError, "n_threads"),
+        (dict(fit_intercept="yes"), TypeError, "fit_intercept"),
+        (dict(coef_init=np.zeros(3)), ValueError, "coef_init"),
+        (dict(intercept_init=[0.0, 1.0]), ValueError, "intercept_init"),
+        (dict(sample_weight=np.ones(3)), ValueError, "sample_weight"),
+        (dict(sample_weight=-np.ones(200)), ValueError, "sample_weight"),
+    ],
+)
+def test_bad_parameter_is_named(regression, change, exc, name):
+    X, y = regression
+    with pytest.raises(exc, match=f"^{name}:"):
+        gdfast.fit(X, y, **change)
+
+
+def test_unknown_keyword_is_a_type_error(regression):
+    X, y = regression
+    with pytest.raises(TypeError, match="learnin_rate"):
+        gdfast.fit(X, y, learnin_rate="constant")
+
+
+@pytest.mark.parametrize(
+    "X, y, name, problem",
+    [
+        (np.ones((5, 2)), np.ones(4), "y", "must match"),
+        (np.ones(5), np.ones(5), "X", "2-D"),
+        (np.ones((0, 2)), np.ones(0), "X", "empty"),
+        (np.ones((5, 0)), np.ones(5), "X", "no features"),
+        (np.array([[1.0, np.nan]] * 5), np.ones(5), "X", "NaN"),
+        (np.array([[1.0, np.inf]] * 5), np.ones(5), "X", "inf"),
+        (np.ones((5, 2)), np.array([1, 2, 3, np.nan, 5]), "y", "NaN"),
+        (np.ones((5, 2)), np.ones((5, 2)), "y", "1-D"),
+    ],
+)
+def test_bad_data_is_named(X, y, name, problem):
+    with pytest.raises(ValueError, match=f"^{name}:.*{problem}"):
+        gdfast.fit(X, y)
+
+
+def test_classifier_needs_two_classes():
+    X = np.ones((5, 2))
+    with pytest.raises(ValueError, match="^y:.*two classes"):
+        gdfast.fit(X, np.zeros(5), loss="log_loss")
+
+
+def test_regression_target_must_be_numeric():
+    with pytest.raises(TypeError, match="^y:"):
+        gdfast.fit(np.ones((3, 2)), np.array(["a", "b", "c"]))
+
+
+def test_predict_checks_feature_count(regression):
+    X, y = regression
+    res = gdfast.fit(X, y, max_iter=1)
+    with pytest.raises(ValueError, match="^X:.*features"):
+        res.predict(X[:, :2])
+
+
+def test_no_warning_on_a_normal_fit(regression):
+    X, y = regression
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gdfast.fit(X, y, max_iter=3)
+
+
+def test_classification_data_is_deterministic():
+    X1, y1 = make_classification(seed=4)
+    X2, y2 = make_classification(seed=4)
+    assert np.array_equal(X1, X2) and np.array_equal(y1, y2)
