@@ -36,8 +36,17 @@ def test_thread_count_does_not_change_bits(method, batch_size, dtype):
     X, y = make_regression(n=5000, d=20)
     X = X.astype(dtype)
     runs = [
-        gdfast.fit(X, y, method=method, batch_size=batch_size, eta0=0.1, max_iter=5, tol=None,
-                   random_state=0, n_threads=n)  # fmt: skip
+        gdfast.fit(
+            X,
+            y,
+            method=method,
+            batch_size=batch_size,
+            eta0=0.1,
+            max_iter=5,
+            tol=None,
+            random_state=0,
+            n_threads=n,
+        )
         for n in (1, 2)
     ]
     assert np.array_equal(runs[0].coef, runs[1].coef)
@@ -110,8 +119,15 @@ def test_divergence_stops_with_warning_and_finite_coef(regression):
 def test_coef_init_and_intercept_init_start_the_fit(regression):
     X, y = regression
     start = gdfast.fit(X, y, method="batch", max_iter=5, tol=None)
-    resumed = gdfast.fit(X, y, method="batch", max_iter=5, tol=None,
-                         coef_init=start.coef, intercept_init=start.intercept)  # fmt: skip
+    resumed = gdfast.fit(
+        X,
+        y,
+        method="batch",
+        max_iter=5,
+        tol=None,
+        coef_init=start.coef,
+        intercept_init=start.intercept,
+    )
     straight = gdfast.fit(X, y, method="batch", max_iter=10, tol=None)
     np.testing.assert_allclose(resumed.coef, straight.coef, rtol=1e-12)
 
@@ -185,7 +201,7 @@ def test_num_threads_setting_roundtrip():
 )
 def test_bad_parameter_is_named(regression, change, exc, name):
     X, y = regression
-    with pytest.raises(exc, match=f"^{name}:"):
+    with pytest.raises(exc, match=rf"^{name}:"):
         gdfast.fit(X, y, **change)
 
 
@@ -209,25 +225,25 @@ def test_unknown_keyword_is_a_type_error(regression):
     ],
 )
 def test_bad_data_is_named(X, y, name, problem):
-    with pytest.raises(ValueError, match=f"^{name}:.*{problem}"):
+    with pytest.raises(ValueError, match=rf"^{name}:.*{problem}"):
         gdfast.fit(X, y)
 
 
 def test_classifier_needs_two_classes():
     X = np.ones((5, 2))
-    with pytest.raises(ValueError, match="^y:.*two classes"):
+    with pytest.raises(ValueError, match=r"^y:.*two classes"):
         gdfast.fit(X, np.zeros(5), loss="log_loss")
 
 
 def test_regression_target_must_be_numeric():
-    with pytest.raises(TypeError, match="^y:"):
+    with pytest.raises(TypeError, match=r"^y:"):
         gdfast.fit(np.ones((3, 2)), np.array(["a", "b", "c"]))
 
 
 def test_predict_checks_feature_count(regression):
     X, y = regression
     res = gdfast.fit(X, y, max_iter=1)
-    with pytest.raises(ValueError, match="^X:.*features"):
+    with pytest.raises(ValueError, match=r"^X:.*features"):
         res.predict(X[:, :2])
 
 

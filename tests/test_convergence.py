@@ -33,8 +33,9 @@ def test_batch_l2_reaches_ridge_closed_form():
     n = X.shape[0]
     coef = np.linalg.solve(Xc.T @ Xc / n + alpha * np.eye(X.shape[1]), Xc.T @ yc / n)
     intercept = y.mean() - X.mean(axis=0) @ coef
-    res = gdfast.fit(X, y, method="batch", penalty="l2", alpha=alpha, eta0=0.5, max_iter=3000,
-                     tol=None)  # fmt: skip
+    res = gdfast.fit(
+        X, y, method="batch", penalty="l2", alpha=alpha, eta0=0.5, max_iter=3000, tol=None
+    )
     np.testing.assert_allclose(res.coef, coef, rtol=1e-8)
     np.testing.assert_allclose(res.intercept, intercept, rtol=1e-8)
 
@@ -59,8 +60,9 @@ def test_log_loss_batch_separates_separable_data():
 def test_log_loss_multiclass_one_vs_rest_learns_classes():
     X, y = make_classification(n=600, d=4, n_classes=3)
     labels = np.array(["a", "b", "c"])[y]
-    res = gdfast.fit(X, labels, loss="log_loss", method="minibatch", eta0=0.1, max_iter=100,
-                     random_state=0)  # fmt: skip
+    res = gdfast.fit(
+        X, labels, loss="log_loss", method="minibatch", eta0=0.1, max_iter=100, random_state=0
+    )
     assert res.coef.shape == (3, 4)
     assert list(res.classes) == ["a", "b", "c"]
     assert np.mean(res.predict(X) == labels) > 0.9

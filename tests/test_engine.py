@@ -31,9 +31,15 @@ def data_for(loss: str, n_classes: int, dtype):
 def test_matches_reference_update_by_update(method, loss, n_classes, fit_intercept, dtype, rtol):
     X, y = data_for(loss, n_classes, dtype)
     params = dict(
-        loss=loss, method=method, batch_size=16, eta0=0.05, max_iter=4, tol=None,
-        fit_intercept=fit_intercept, random_state=3,
-    )  # fmt: skip
+        loss=loss,
+        method=method,
+        batch_size=16,
+        eta0=0.05,
+        max_iter=4,
+        tol=None,
+        fit_intercept=fit_intercept,
+        random_state=3,
+    )
     fast = gdfast.fit(X, y, **params)
     slow = gdfast.reference.fit(X, y, **params)
     assert fast.n_updates == slow.n_updates
@@ -48,8 +54,9 @@ def test_matches_reference_update_by_update(method, loss, n_classes, fit_interce
 @pytest.mark.parametrize("method", METHODS)
 def test_l2_penalty_matches_reference(method, regression):
     X, y = regression
-    params = dict(method=method, penalty="l2", alpha=0.1, eta0=0.05, max_iter=3, tol=None,
-                  random_state=0)  # fmt: skip
+    params = dict(
+        method=method, penalty="l2", alpha=0.1, eta0=0.05, max_iter=3, tol=None, random_state=0
+    )
     fast = gdfast.fit(X, y, **params)
     slow = gdfast.reference.fit(X, y, **params)
     assert max_relative_error(fast.coef, slow.coef) < 1e-10
@@ -79,13 +86,41 @@ def test_kernel_rejects_out_of_range_order():
     X = np.zeros((4, 2))
     params = np.zeros(3)
     with pytest.raises(ValueError, match="order"):
-        _core.run_epoch(X, np.zeros(4), None, np.array([0, 4]), params, 1, True,
-                        "squared_error", "sgd", 1, 0.1, 0.0, 0, 1)  # fmt: skip
+        _core.run_epoch(
+            X,
+            np.zeros(4),
+            None,
+            np.array([0, 4]),
+            params,
+            1,
+            True,
+            "squared_error",
+            "sgd",
+            1,
+            0.1,
+            0.0,
+            0,
+            1,
+        )
 
 
 def test_kernel_rejects_wrong_params_shape():
     from gdfast import _core
 
     with pytest.raises(ValueError, match="params"):
-        _core.run_epoch(np.zeros((4, 2)), np.zeros(4), None, None, np.zeros(2), 1, True,
-                        "squared_error", "sgd", 1, 0.1, 0.0, 0, 1)  # fmt: skip
+        _core.run_epoch(
+            np.zeros((4, 2)),
+            np.zeros(4),
+            None,
+            None,
+            np.zeros(2),
+            1,
+            True,
+            "squared_error",
+            "sgd",
+            1,
+            0.1,
+            0.0,
+            0,
+            1,
+        )

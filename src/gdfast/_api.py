@@ -260,9 +260,21 @@ def run_fit(
         order = rng.permutation(n_samples) if use_order else None
         last_good = flat.copy()
         loss_sum, n_updates = kernel(
-            X, y_enc, sw, order, flat, n_outputs, p["fit_intercept"], p["loss"], p["method"],
-            p["batch_size"], p["eta0"], alpha_l2, t, p["n_threads"],
-        )  # fmt: skip
+            X,
+            y_enc,
+            sw,
+            order,
+            flat,
+            n_outputs,
+            p["fit_intercept"],
+            p["loss"],
+            p["method"],
+            p["batch_size"],
+            p["eta0"],
+            alpha_l2,
+            t,
+            p["n_threads"],
+        )
         epoch_loss = loss_sum / n_samples
         if not (np.isfinite(epoch_loss) and np.isfinite(flat).all()):
             flat[:] = last_good

@@ -45,7 +45,7 @@ class FitResult:
     --------
     >>> import numpy as np, gdfast
     >>> X = np.random.default_rng(0).normal(size=(200, 3))
-    >>> res = gdfast.fit(X, X @ [1.0, 2.0, 3.0], eta0=0.05, max_iter=50, random_state=0)
+    >>> res = gdfast.fit(X, X @ [1.0, 2.0, 3.0], eta0=0.05, tol=None, max_iter=100, random_state=0)
     >>> np.round(res.coef, 2)
     array([1., 2., 3.])
     """
@@ -147,7 +147,7 @@ class FitResult:
 
         return {
             name: plain(getattr(self, name))
-            for name in self.__dataclass_fields__  # type: ignore[attr-defined]
+            for name in self.__dataclass_fields__
         }
 
     def __repr__(self) -> str:

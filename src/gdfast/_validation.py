@@ -91,9 +91,7 @@ def check_y_shape(y: Any, n_samples: int) -> np.ndarray:
     if arr.ndim != 1:
         raise ValueError(f"y: expected a 1-D array, got shape {arr.shape}")
     if arr.shape[0] != n_samples:
-        raise ValueError(
-            f"y: has {arr.shape[0]} samples but X has {n_samples}; they must match"
-        )
+        raise ValueError(f"y: has {arr.shape[0]} samples but X has {n_samples}; they must match")
     return arr
 
 

@@ -1,0 +1,7 @@
+"""``python -m gdfast``: the same as the ``gdfast`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
