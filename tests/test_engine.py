@@ -80,47 +80,50 @@ def test_unshuffled_epochs_match_reference(regression):
     assert max_relative_error(fast.coef, slow.coef) < 1e-10
 
 
+def kernel_config(**changes):
+    """The keyword arguments of the compiled run_epoch for a plain squared-error SGD epoch."""
+    config = dict(
+        n_outputs=1, fit_intercept=True, loss="squared_error", epsilon=0.1, method="sgd",
+        batch_size=1, learning_rate="constant", eta0=0.1, power_t=0.25, optimal_t0=1.0,
+        alpha=1e-4, penalty_l2=0.0, penalty_l1=0.0, penalty_state=None, optimizer="sgd",
+        momentum=0.9, beta_1=0.9, beta_2=0.999, eps=1e-8, optimizer_state=None, average=None,
+        average_start=1, t=0, n_threads=1, update_losses=None,
+    )  # fmt: skip
+    config.update(changes)
+    return config
+
+
 def test_kernel_rejects_out_of_range_order():
     from gdfast import _core
 
-    X = np.zeros((4, 2))
-    params = np.zeros(3)
     with pytest.raises(ValueError, match="order"):
-        _core.run_epoch(
-            X,
-            np.zeros(4),
-            None,
-            np.array([0, 4]),
-            params,
-            1,
-            True,
-            "squared_error",
-            "sgd",
-            1,
-            0.1,
-            0.0,
-            0,
-            1,
-        )
+        _core.run_epoch(np.zeros((4, 2)), np.zeros(4), None, np.array([0, 4]), np.zeros(3),
+                        **kernel_config())  # fmt: skip
 
 
 def test_kernel_rejects_wrong_params_shape():
     from gdfast import _core
 
     with pytest.raises(ValueError, match="params"):
-        _core.run_epoch(
-            np.zeros((4, 2)),
-            np.zeros(4),
-            None,
-            None,
-            np.zeros(2),
-            1,
-            True,
-            "squared_error",
-            "sgd",
-            1,
-            0.1,
-            0.0,
-            0,
-            1,
-        )
+        _core.run_epoch(np.zeros((4, 2)), np.zeros(4), None, None, np.zeros(2), **kernel_config())
+
+
+@pytest.mark.parametrize(
+    "changes, name",
+    [
+        (dict(optimizer="adam"), "optimizer_state"),
+        (dict(optimizer="momentum", optimizer_state=np.zeros((1, 2))), "optimizer_state"),
+        (dict(penalty_l1=0.1), "penalty_state"),
+        (dict(average=np.zeros(2)), "average"),
+        (dict(update_losses=np.zeros(1)), "update_losses"),
+        (dict(loss="cubic"), "loss"),
+        (dict(optimizer="lbfgs"), "optimizer"),
+        (dict(learning_rate="adaptive"), "learning_rate"),
+    ],
+)
+def test_kernel_rejects_missing_or_misshapen_state(changes, name):
+    from gdfast import _core
+
+    with pytest.raises(ValueError, match=name):
+        _core.run_epoch(np.zeros((4, 2)), np.zeros(4), None, None, np.zeros(3),
+                        **kernel_config(**changes))  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from collections.abc import Callable
@@ -10,13 +11,23 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._result import FitResult
+from ._result import EpochInfo, FitResult
+from ._schedules import (
+    ADAPTIVE_DIVISOR,
+    ADAPTIVE_MIN_ETA,
+    LEARNING_RATES,
+    PER_UPDATE,
+    epoch_eta,
+    optimal_t0,
+    update_eta,
+)
 from ._threads import get_num_threads
 from ._validation import (
     CLASSIFICATION_LOSSES,
-    LEARNING_RATES,
     LOSSES,
     METHODS,
+    OPTIMIZER_STATE_SLOTS,
+    OPTIMIZERS,
     PENALTIES,
     check_choice,
     check_finite,
@@ -27,8 +38,8 @@ from ._validation import (
     check_y_shape,
 )
 
-# run_epoch(X, y, sample_weight, order, params, n_outputs, fit_intercept, loss, method,
-#           batch_size, eta0, alpha_l2, t, n_threads) -> (loss_sum, n_updates)
+# run_epoch(X, y, sample_weight, order, params, **config) -> (loss_sum, n_updates);
+# config holds the keyword arguments of _core.run_epoch.
 EpochKernel = Callable[..., tuple[float, int]]
 
 
@@ -39,27 +50,47 @@ def fit(
     loss: str = "squared_error",
     method: str = "minibatch",
     batch_size: int = 32,
-    learning_rate: str = "constant",
+    optimizer: str = "sgd",
+    learning_rate: str | Callable[[int], float] = "constant",
     eta0: float = 0.01,
+    power_t: float = 0.25,
+    decay_rate: float = 0.9,
+    step_size: int = 10,
+    eta_min: float = 0.0,
     penalty: str | None = None,
     alpha: float = 1e-4,
+    l1_ratio: float = 0.15,
+    epsilon: float = 0.1,
     fit_intercept: bool = True,
     max_iter: int = 1000,
     tol: float | None = 1e-3,
     n_iter_no_change: int = 5,
+    early_stopping: bool = False,
+    validation_fraction: float = 0.1,
+    target_loss: float | None = None,
+    max_time: float | None = None,
+    callback: Callable[[EpochInfo], bool | None] | None = None,
     shuffle: bool = True,
     random_state: Any = None,
+    momentum: float = 0.9,
+    beta_1: float = 0.9,
+    beta_2: float = 0.999,
+    eps: float = 1e-8,
+    average: bool | int = False,
+    class_weight: dict[Any, float] | str | None = None,
+    sample_weight: Any = None,
     coef_init: Any = None,
     intercept_init: Any = None,
-    sample_weight: Any = None,
     n_threads: int | None = None,
+    record_updates: bool = False,
 ) -> FitResult:
     """Fit a linear model by gradient descent: batch, mini-batch or stochastic.
 
     The objective is the (sample-weighted) mean of the per-sample losses plus
-    the penalty; ``squared_error`` is ``0.5 * (p - y)**2``, as in scikit-learn.
-    Every update uses the mean gradient of the samples it sees, so ``eta0``
-    means the same step for every ``batch_size``.
+    ``alpha * (l1_ratio * |w|_1 + (1 - l1_ratio) / 2 * |w|_2^2)``; the intercept
+    is not penalised and ``squared_error`` is ``0.5 * (p - y)**2``, as in
+    scikit-learn. Every update uses the mean gradient of the samples it sees, so
+    ``eta0`` means the same step for every ``batch_size``.
 
     Parameters
     ----------
@@ -69,47 +100,96 @@ def fit(
         C-contiguous arrays, read-only ones and ``np.memmap`` are not copied.
     y : array-like of shape (n_samples,)
         Targets (regression) or class labels of any type (classification).
-    loss : {"squared_error", "log_loss"}, default="squared_error"
-        ``log_loss`` is logistic regression; with more than two classes it is
-        fitted one-vs-rest, all classes in the same pass over the data.
+    loss : str, default="squared_error"
+        Regression: ``"squared_error"``, ``"huber"``, ``"epsilon_insensitive"``,
+        ``"squared_epsilon_insensitive"``. Classification: ``"log_loss"``,
+        ``"hinge"``, ``"squared_hinge"``, ``"modified_huber"``, ``"perceptron"``
+        (one-vs-rest for more than two classes, all classes in one pass) and
+        ``"softmax"`` (multinomial: one weight row per class, even for two).
     method : {"minibatch", "batch", "sgd"}, default="minibatch"
         ``batch``: one update per epoch from all samples; ``minibatch``: one
         update per ``batch_size`` samples drawn without replacement; ``sgd``: one
         update per sample.
     batch_size : int, default=32
         Samples per update for ``method="minibatch"``.
-    learning_rate : {"constant"}, default="constant"
-        The learning-rate schedule.
+    optimizer : str, default="sgd"
+        The update rule: ``"sgd"`` (plain), ``"momentum"``, ``"nesterov"``
+        (PyTorch's forms), ``"adagrad"``, ``"rmsprop"``, ``"adam"``.
+    learning_rate : str or callable, default="constant"
+        Per update: ``"constant"`` (eta0), ``"optimal"`` (1 / (alpha (t0 + t)),
+        scikit-learn's t0), ``"invscaling"`` (eta0 / (t + 1)^power_t). Per epoch e:
+        ``"adaptive"`` (eta0, divided by 5 whenever the stopping test fails;
+        stops below 1e-6), ``"exponential"`` (eta0 decay_rate^e), ``"step"``
+        (eta0 decay_rate^(e // step_size)), ``"cosine"`` (from eta0 down to
+        eta_min over max_iter epochs), or a callable ``epoch -> eta``.
     eta0 : float, default=0.01
-        The learning rate (> 0).
-    penalty : {None, "l2"}, default=None
-        Penalty on the coefficients (never the intercept).
+        The initial learning rate (> 0).
+    power_t : float, default=0.25
+        Exponent of ``"invscaling"``.
+    decay_rate : float, default=0.9
+        Factor of ``"exponential"`` and ``"step"``.
+    step_size : int, default=10
+        Epochs between decays of ``"step"``.
+    eta_min : float, default=0.0
+        Final learning rate of ``"cosine"``.
+    penalty : {None, "l2", "l1", "elasticnet"}, default=None
+        L1 by the cumulative truncated gradient (Tsuruoka et al. 2009): exact zeros.
     alpha : float, default=1e-4
-        Strength of the penalty: ``alpha / 2 * |w|_2^2`` for ``"l2"``.
+        Strength of the penalty; also sets the ``"optimal"`` schedule.
+    l1_ratio : float, default=0.15
+        The L1 share of ``"elasticnet"``.
+    epsilon : float, default=0.1
+        The margin of ``"huber"`` and the epsilon-insensitive losses.
     fit_intercept : bool, default=True
         Whether to fit an intercept.
     max_iter : int, default=1000
         Maximum number of epochs.
     tol : float or None, default=1e-3
-        Stop once the epoch loss has failed to fall below ``best - tol`` for
+        Stop once the epoch loss (or, with ``early_stopping``, the validation
+        score) has failed to improve on the best by ``tol`` for
         ``n_iter_no_change`` consecutive epochs (scikit-learn's rule). None
         disables the test.
     n_iter_no_change : int, default=5
         See ``tol``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data (stratified for
+        classifiers) and apply the ``tol`` test to its score (R^2 or accuracy).
+    validation_fraction : float, default=0.1
+        See ``early_stopping``.
+    target_loss : float or None, default=None
+        Stop once an epoch's loss is at or below it.
+    max_time : float or None, default=None
+        Stop after the first epoch that ends past this many seconds.
+    callback : callable or None, default=None
+        Called after every epoch with an :class:`EpochInfo`; returning True stops.
     shuffle : bool, default=True
         Draw a new permutation of the samples every epoch (``sgd``, ``minibatch``).
     random_state : int, numpy.random.Generator or None, default=None
-        Seed of the permutations. The same seed gives the same result, bit for
-        bit, whatever ``n_threads``.
+        Seed of the permutations and the validation split. The same seed gives
+        the same result, bit for bit, whatever ``n_threads``.
+    momentum : float, default=0.9
+        For ``"momentum"`` and ``"nesterov"``.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Adam's moment decays; ``beta_2`` is RMSprop's decay too.
+    eps : float, default=1e-8
+        The stability term of adagrad, rmsprop and adam.
+    average : bool or int, default=False
+        Averaged SGD: return the mean of the iterates, from the first update
+        (True) or from update number ``average`` (an int).
+    class_weight : dict, "balanced" or None, default=None
+        Multiplies each sample's weight by its class's weight; ``"balanced"`` is
+        n_samples / (n_classes * count(class)).
+    sample_weight : array-like of shape (n_samples,), optional
+        Non-negative weight of each sample's loss.
     coef_init : array-like of shape (n_features,) or (n_classes, n_features), optional
         Starting coefficients (default zeros).
     intercept_init : float or array-like of shape (n_classes,), optional
         Starting intercept (default zero).
-    sample_weight : array-like of shape (n_samples,), optional
-        Non-negative weight of each sample's loss.
     n_threads : int, optional
         Threads for the gradient reductions of ``batch`` and ``minibatch``;
         default :func:`gdfast.get_num_threads`.
+    record_updates : bool, default=False
+        Keep the loss of every update in ``FitResult.update_losses``.
 
     Returns
     -------
@@ -125,22 +205,11 @@ def fit(
     >>> np.round(res.coef, 3), round(float(res.intercept), 3)
     (array([1., 2., 3., 4., 5.]), 0.5)
     """
-    params = dict(
-        loss=loss,
-        method=method,
-        batch_size=batch_size,
-        learning_rate=learning_rate,
-        eta0=eta0,
-        penalty=penalty,
-        alpha=alpha,
-        fit_intercept=fit_intercept,
-        max_iter=max_iter,
-        tol=tol,
-        n_iter_no_change=n_iter_no_change,
-        shuffle=shuffle,
-        random_state=random_state,
-        n_threads=n_threads,
-    )
+    params = {
+        name: value
+        for name, value in locals().items()
+        if name not in ("X", "y", "sample_weight", "coef_init", "intercept_init")
+    }
     return run_fit(
         X,
         y,
@@ -152,23 +221,59 @@ def fit(
     )
 
 
+def _check_flag(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected a bool, got {type(value).__name__}")
+    return bool(value)
+
+
 def _check_params(params: dict[str, Any]) -> dict[str, Any]:
     p = dict(params)
     check_choice("loss", p["loss"], LOSSES)
     check_choice("method", p["method"], METHODS)
-    check_choice("learning_rate", p["learning_rate"], LEARNING_RATES)
+    check_choice("optimizer", p["optimizer"], OPTIMIZERS)
+    if not callable(p["learning_rate"]):
+        check_choice("learning_rate", p["learning_rate"], LEARNING_RATES)
     check_choice("penalty", p["penalty"], PENALTIES)
     p["batch_size"] = check_int("batch_size", p["batch_size"], minimum=1)
-    p["eta0"] = check_float("eta0", p["eta0"], positive=True)
-    p["alpha"] = check_float("alpha", p["alpha"], non_negative=True)
+    p["step_size"] = check_int("step_size", p["step_size"], minimum=1)
     p["max_iter"] = check_int("max_iter", p["max_iter"], minimum=1)
     p["n_iter_no_change"] = check_int("n_iter_no_change", p["n_iter_no_change"], minimum=1)
+    p["eta0"] = check_float("eta0", p["eta0"], positive=True)
+    for name in ("alpha", "epsilon", "power_t", "eta_min"):
+        p[name] = check_float(name, p[name], non_negative=True)
+    for name in ("decay_rate", "l1_ratio"):
+        p[name] = check_float(name, p[name], non_negative=True)
+        if p[name] > 1:
+            raise ValueError(f"{name}: must be in [0, 1], got {p[name]}")
+    for name in ("momentum", "beta_1", "beta_2"):
+        p[name] = check_float(name, p[name], non_negative=True)
+        if p[name] >= 1:
+            raise ValueError(f"{name}: must be in [0, 1), got {p[name]}")
+    p["eps"] = check_float("eps", p["eps"], positive=True)
+    p["validation_fraction"] = check_float("validation_fraction", p["validation_fraction"])
+    if not 0 < p["validation_fraction"] < 1:
+        raise ValueError(f"validation_fraction: must be in (0, 1), got {p['validation_fraction']}")
     if p["tol"] is not None:
         p["tol"] = check_float("tol", p["tol"])
-    for flag in ("fit_intercept", "shuffle"):
-        if not isinstance(p[flag], (bool, np.bool_)):
-            raise TypeError(f"{flag}: expected a bool, got {type(p[flag]).__name__}")
-        p[flag] = bool(p[flag])
+    if p["target_loss"] is not None:
+        p["target_loss"] = check_float("target_loss", p["target_loss"])
+    if p["max_time"] is not None:
+        p["max_time"] = check_float("max_time", p["max_time"], positive=True)
+    if p["callback"] is not None and not callable(p["callback"]):
+        raise TypeError(f"callback: expected a callable, got {type(p['callback']).__name__}")
+    if p["learning_rate"] == "optimal" and p["alpha"] == 0:
+        raise ValueError(
+            "alpha: must be > 0 with learning_rate='optimal' (eta = 1 / (alpha (t0 + t)))"
+        )
+    for flag in ("fit_intercept", "shuffle", "early_stopping", "record_updates"):
+        p[flag] = _check_flag(flag, p[flag])
+    if isinstance(p["average"], (bool, np.bool_)):
+        p["average"] = int(bool(p["average"]))
+    else:
+        p["average"] = check_int("average", p["average"], minimum=0)
+    if p["class_weight"] is not None and p["loss"] not in CLASSIFICATION_LOSSES:
+        raise ValueError("class_weight: only for classification losses")
     if p["n_threads"] is None:
         p["n_threads"] = get_num_threads()
     p["n_threads"] = check_int("n_threads", p["n_threads"], minimum=1)
@@ -178,7 +283,7 @@ def _check_params(params: dict[str, Any]) -> dict[str, Any]:
 def _encode_targets(
     y: np.ndarray, loss: str, dtype: np.dtype
 ) -> tuple[np.ndarray, np.ndarray | None, int]:
-    """Targets as the kernel wants them: values, +-1 (binary) or class index (one-vs-rest)."""
+    """Targets as the kernel wants them: values, +-1 (binary) or a class index."""
     if loss not in CLASSIFICATION_LOSSES:
         if y.dtype.kind not in "biuf":
             raise TypeError(f"y: a regression target must be numeric, got dtype {y.dtype}")
@@ -193,9 +298,29 @@ def _encode_targets(
             f"y: a classifier needs at least two classes, got {classes.shape[0]} "
             f"({classes.tolist()})"
         )
-    if classes.shape[0] == 2:
+    if classes.shape[0] == 2 and loss != "softmax":
         return np.where(index == 1, 1.0, -1.0).astype(dtype), classes, 1
     return index.astype(dtype), classes, int(classes.shape[0])
+
+
+def _class_weights(class_weight: Any, classes: np.ndarray, y_raw: np.ndarray) -> np.ndarray:
+    """The weight of each class, in the order of ``classes``."""
+    if isinstance(class_weight, str):
+        if class_weight != "balanced":
+            raise ValueError(f"class_weight: expected a dict or 'balanced', got {class_weight!r}")
+        counts = np.array([np.sum(y_raw == c) for c in classes], dtype=float)
+        return len(y_raw) / (len(classes) * counts)
+    if not isinstance(class_weight, dict):
+        raise TypeError(
+            f"class_weight: expected a dict or 'balanced', got {type(class_weight).__name__}"
+        )
+    unknown = set(class_weight) - set(classes.tolist())
+    if unknown:
+        raise ValueError(f"class_weight: labels {sorted(map(str, unknown))} are not in y")
+    weights = np.array([float(class_weight.get(c, 1.0)) for c in classes.tolist()])
+    if not np.all(np.isfinite(weights) & (weights >= 0)):
+        raise ValueError("class_weight: weights must be finite and >= 0")
+    return weights
 
 
 def _initial_params(
@@ -219,6 +344,46 @@ def _initial_params(
     return flat
 
 
+def _validation_split(
+    rng: np.random.Generator, y_enc: np.ndarray, fraction: float, stratify: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (train, validation) indices; per class when stratified."""
+    groups = (
+        [np.flatnonzero(y_enc == c) for c in np.unique(y_enc)]
+        if stratify
+        else [np.arange(len(y_enc))]
+    )
+    validation = []
+    for group in groups:
+        n_val = round(fraction * len(group))
+        validation.append(rng.permutation(group)[:n_val])
+    val = np.sort(np.concatenate(validation))
+    if len(val) == 0 or len(val) == len(y_enc):
+        raise ValueError(
+            f"validation_fraction: {fraction} of {len(y_enc)} samples leaves an empty "
+            "training or validation set"
+        )
+    train = np.setdiff1d(np.arange(len(y_enc)), val, assume_unique=True)
+    return train, val
+
+
+def _score(scores: np.ndarray, y_enc: np.ndarray, classifier: bool) -> float:
+    """R^2 for regression, accuracy for classification (scikit-learn's score)."""
+    if not classifier:
+        residual = np.sum((y_enc - scores) ** 2)
+        total = np.sum((y_enc - y_enc.mean()) ** 2)
+        return float(1 - residual / total) if total > 0 else 0.0
+    predicted = np.where(scores > 0, 1.0, -1.0) if scores.ndim == 1 else np.argmax(scores, axis=1)
+    return float(np.mean(predicted == y_enc))
+
+
+def _split_params(flat: np.ndarray, n_outputs: int, n_features: int) -> tuple[np.ndarray, Any]:
+    n_coef = n_outputs * n_features
+    if n_outputs == 1:
+        return flat[:n_coef].copy(), flat[n_coef].copy()
+    return flat[:n_coef].reshape(n_outputs, n_features).copy(), flat[n_coef:].copy()
+
+
 def run_fit(
     X: Any,
     y: Any,
@@ -232,8 +397,8 @@ def run_fit(
     """The epoch loop shared by :func:`gdfast.fit` and :func:`gdfast.reference.fit`.
 
     Only ``kernel`` differs: the compiled epoch or the NumPy one. Python draws the
-    permutation, decides stopping and builds the result; the kernel runs one
-    epoch over the given order.
+    permutations, decides the per-epoch learning rate and stopping, and builds
+    the result; the kernel runs one epoch over the given order.
     """
     p = _check_params(params)
     X = check_X(X)
@@ -242,73 +407,165 @@ def run_fit(
     y_raw = check_y_shape(y, n_samples)
     y_enc, classes, n_outputs = _encode_targets(y_raw, p["loss"], dtype)
     sw = check_sample_weight(sample_weight, n_samples, dtype)
+    if p["class_weight"] is not None:
+        assert classes is not None
+        per_class = _class_weights(p["class_weight"], classes, y_raw)
+        label_index = np.searchsorted(classes, y_raw)
+        sw = (per_class[label_index] * (1.0 if sw is None else sw)).astype(dtype)
     flat = _initial_params(coef_init, intercept_init, n_outputs, n_features, dtype)
     if not p["fit_intercept"]:
         flat[n_outputs * n_features :] = 0.0
-    alpha_l2 = p["alpha"] if p["penalty"] == "l2" else 0.0
+    n_params = flat.shape[0]
+    n_penalized = n_outputs * n_features
+    classifier = p["loss"] in CLASSIFICATION_LOSSES
+
+    l1_ratio = {None: 0.0, "l2": 0.0, "l1": 1.0, "elasticnet": p["l1_ratio"]}[p["penalty"]]
+    strength = 0.0 if p["penalty"] is None else p["alpha"]
+    per_update = p["learning_rate"] if p["learning_rate"] in PER_UPDATE else "constant"
+    t0 = optimal_t0(p["alpha"], p["loss"], p["epsilon"]) if per_update == "optimal" else 1.0
+    average = np.zeros(n_params, dtype) if p["average"] > 0 else None
+    slots = OPTIMIZER_STATE_SLOTS[p["optimizer"]]
+    config: dict[str, Any] = dict(
+        n_outputs=n_outputs,
+        fit_intercept=p["fit_intercept"],
+        loss=p["loss"],
+        epsilon=p["epsilon"],
+        method=p["method"],
+        batch_size=p["batch_size"],
+        learning_rate=per_update,
+        eta0=p["eta0"],
+        power_t=p["power_t"],
+        optimal_t0=t0,
+        alpha=p["alpha"],
+        penalty_l2=strength * (1.0 - l1_ratio),
+        penalty_l1=strength * l1_ratio,
+        penalty_state=np.zeros(n_penalized + 1, dtype) if strength * l1_ratio > 0 else None,
+        optimizer=p["optimizer"],
+        momentum=p["momentum"],
+        beta_1=p["beta_1"],
+        beta_2=p["beta_2"],
+        eps=p["eps"],
+        optimizer_state=np.zeros((slots, n_params), dtype) if slots else None,
+        average=average,
+        average_start=max(p["average"], 1),
+        t=0,
+        n_threads=p["n_threads"],
+        update_losses=None,
+    )
 
     rng = np.random.default_rng(p["random_state"])
-    use_order = p["shuffle"] and p["method"] != "batch"
+    if p["early_stopping"]:
+        train, val = _validation_split(rng, y_enc, p["validation_fraction"], classifier)
+        X_val, y_val = X[val], y_enc[val]
+    else:
+        train, X_val, y_val = None, None, None
+    n_train = n_samples if train is None else len(train)
+
+    def reported_params() -> np.ndarray:
+        averaging = average is not None and config["t"] >= config["average_start"]
+        return average if averaging else flat  # type: ignore[return-value]
+
     loss_history: list[float] = []
+    validation_history: list[float] = []
+    lr_history: list[float] = []
     epoch_times: list[float] = []
-    best_loss = np.inf
+    update_losses: list[np.ndarray] = []
+    best = np.inf  # best loss, or minus the best validation score
     no_improvement = 0
-    t = 0
+    adaptive_eta = p["eta0"]
     stop_reason = "max_iter"
     start = time.perf_counter()
-    for _epoch in range(p["max_iter"]):
-        order = rng.permutation(n_samples) if use_order else None
-        last_good = flat.copy()
-        loss_sum, n_updates = kernel(
-            X,
-            y_enc,
-            sw,
-            order,
-            flat,
-            n_outputs,
-            p["fit_intercept"],
-            p["loss"],
-            p["method"],
-            p["batch_size"],
-            p["eta0"],
-            alpha_l2,
-            t,
-            p["n_threads"],
+    for epoch in range(p["max_iter"]):
+        if p["method"] == "batch" or not p["shuffle"]:
+            order = train
+        else:
+            order = rng.permutation(n_samples) if train is None else train[rng.permutation(n_train)]
+        if p["learning_rate"] == "adaptive":
+            config["eta0"] = adaptive_eta
+        elif per_update == "constant":
+            config["eta0"] = epoch_eta(p, epoch)
+        lr_history.append(
+            update_eta(p, config["t"], t0) if per_update != "constant" else config["eta0"]
         )
-        epoch_loss = loss_sum / n_samples
-        if not (np.isfinite(epoch_loss) and np.isfinite(flat).all()):
+        if p["record_updates"]:
+            n_updates_max = {
+                "sgd": n_train,
+                "minibatch": -(-n_train // p["batch_size"]),
+                "batch": 1,
+            }
+            config["update_losses"] = np.empty(n_updates_max[p["method"]])
+        last_good = flat.copy()
+        last_average = None if average is None else average.copy()
+        loss_sum, n_updates = kernel(X, y_enc, sw, order, flat, **config)
+        epoch_loss = loss_sum / n_train
+        if not (math.isfinite(epoch_loss) and np.isfinite(flat).all()):
             flat[:] = last_good
+            if average is not None and last_average is not None:
+                average[:] = last_average
+            lr_history.pop()
             stop_reason = "diverged"
             warnings.warn(
-                f"gdfast: the loss diverged in epoch {len(loss_history) + 1} "
-                f"(eta0={p['eta0']:g}); returning the last finite coefficients. "
-                "Lower eta0.",
+                f"gdfast: the loss diverged in epoch {epoch + 1} (eta0={p['eta0']:g}); "
+                "returning the last finite coefficients. Lower eta0.",
                 RuntimeWarning,
                 stacklevel=3,
             )
             break
-        t += n_updates
+        config["t"] += n_updates
         loss_history.append(float(epoch_loss))
         epoch_times.append(time.perf_counter() - start)
-        if p["tol"] is not None:
-            no_improvement = no_improvement + 1 if epoch_loss > best_loss - p["tol"] else 0
-            best_loss = min(best_loss, epoch_loss)
-            if no_improvement >= p["n_iter_no_change"]:
-                stop_reason = "tol"
+        if p["record_updates"]:
+            update_losses.append(config["update_losses"][:n_updates].copy())
+        current = reported_params()
+        score = None
+        if X_val is not None:
+            coef, intercept = _split_params(current, n_outputs, n_features)
+            score = _score(X_val @ coef.T + intercept, y_val, classifier)
+            validation_history.append(score)
+
+        if p["callback"] is not None:
+            coef, intercept = _split_params(current, n_outputs, n_features)
+            info = EpochInfo(
+                epoch=epoch + 1, loss=float(epoch_loss), eta=lr_history[-1],
+                validation_score=score, n_updates=config["t"], elapsed=epoch_times[-1],
+                coef=coef, intercept=intercept,
+            )  # fmt: skip
+            if p["callback"](info):
+                stop_reason = "callback"
                 break
+        if p["target_loss"] is not None and epoch_loss <= p["target_loss"]:
+            stop_reason = "target_loss"
+            break
+        if p["tol"] is not None:
+            monitored = -score if score is not None else epoch_loss
+            no_improvement = no_improvement + 1 if monitored > best - p["tol"] else 0
+            best = min(best, monitored)
+            if no_improvement >= p["n_iter_no_change"]:
+                if p["learning_rate"] == "adaptive" and adaptive_eta > ADAPTIVE_MIN_ETA:
+                    adaptive_eta /= ADAPTIVE_DIVISOR
+                    no_improvement = 0
+                else:
+                    stop_reason = "tol"
+                    break
+        if p["max_time"] is not None and epoch_times[-1] >= p["max_time"]:
+            stop_reason = "max_time"
+            break
     elapsed = time.perf_counter() - start
 
-    n_coef = n_outputs * n_features
-    coef = flat[:n_coef].reshape(n_outputs, n_features) if n_outputs > 1 else flat[:n_coef]
-    intercept = flat[n_coef:] if n_outputs > 1 else flat[n_coef]
+    coef, intercept = _split_params(reported_params(), n_outputs, n_features)
     return FitResult(
-        coef=coef.copy(),
-        intercept=intercept.copy(),
+        coef=coef,
+        intercept=intercept,
         loss_history=np.asarray(loss_history),
+        validation_history=np.asarray(validation_history) if p["early_stopping"] else None,
+        lr_history=np.asarray(lr_history),
         epoch_times=np.asarray(epoch_times),
+        update_losses=np.concatenate(update_losses)
+        if p["record_updates"] and update_losses
+        else (np.empty(0) if p["record_updates"] else None),
         n_epochs=len(loss_history),
-        n_updates=t,
-        converged=stop_reason not in ("max_iter", "diverged"),
+        n_updates=config["t"],
+        converged=stop_reason not in ("max_iter", "diverged", "max_time"),
         stop_reason=stop_reason,
         elapsed=elapsed,
         params=p,

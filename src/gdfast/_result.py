@@ -7,7 +7,40 @@ from typing import Any
 
 import numpy as np
 
+from ._losses import predict_proba_from_scores
 from ._validation import CLASSIFICATION_LOSSES, check_X
+
+
+@dataclass(frozen=True)
+class EpochInfo:
+    """What a ``callback`` sees after each epoch.
+
+    Attributes
+    ----------
+    epoch : int
+        Epochs completed (1-based).
+    loss : float
+        The epoch's mean loss (as in ``FitResult.loss_history``).
+    eta : float
+        The learning rate at the epoch's first update.
+    validation_score : float or None
+        The held-out score, with ``early_stopping=True``.
+    n_updates : int
+        Updates made so far.
+    elapsed : float
+        Seconds since the fit began.
+    coef, intercept : ndarray, float or ndarray
+        Copies of the current model (averaged, when averaging has begun).
+    """
+
+    epoch: int
+    loss: float
+    eta: float
+    validation_score: float | None
+    n_updates: int
+    elapsed: float
+    coef: np.ndarray
+    intercept: Any
 
 
 @dataclass(frozen=True, repr=False)
@@ -23,17 +56,24 @@ class FitResult:
     loss_history : ndarray of shape (n_epochs,)
         Per epoch, the mean data loss of the samples as they were used during
         the epoch (each at the parameters of its update), penalty not included.
+    validation_history : ndarray of shape (n_epochs,) or None
+        The held-out score per epoch (R^2 or accuracy), with ``early_stopping``.
+    lr_history : ndarray of shape (n_epochs,)
+        The learning rate at each epoch's first update.
     epoch_times : ndarray of shape (n_epochs,)
         Cumulative seconds at the end of each epoch.
+    update_losses : ndarray of shape (n_updates,) or None
+        With ``record_updates=True``, the mean loss of every update's samples.
     n_epochs : int
         Epochs completed (a diverged epoch is not counted).
     n_updates : int
         Parameter updates made: samples for ``sgd``, batches for ``minibatch``,
         epochs for ``batch``.
     converged : bool
-        True when a stopping rule other than ``max_iter`` ended the fit.
+        True when ``tol``, ``target_loss`` or the callback ended the fit.
     stop_reason : str
-        ``"tol"``, ``"max_iter"`` or ``"diverged"``.
+        ``"tol"``, ``"target_loss"``, ``"max_iter"``, ``"max_time"``,
+        ``"diverged"`` or ``"callback"``.
     elapsed : float
         Seconds spent in the fit.
     params : dict
@@ -53,7 +93,10 @@ class FitResult:
     coef: np.ndarray
     intercept: Any
     loss_history: np.ndarray
+    validation_history: np.ndarray | None
+    lr_history: np.ndarray
     epoch_times: np.ndarray
+    update_losses: np.ndarray | None
     n_epochs: int
     n_updates: int
     converged: bool
@@ -106,11 +149,12 @@ class FitResult:
         return self.classes[np.argmax(scores, axis=1)]
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, for ``loss="log_loss"``.
+        """Class probabilities, for ``log_loss``, ``modified_huber`` and ``softmax``.
 
-        Binary: the logistic sigmoid of the decision value. Multiclass
-        (one-vs-rest): each class's sigmoid, normalised to sum to one, as
-        scikit-learn's ``SGDClassifier`` does.
+        As scikit-learn defines them: the sigmoid of the decision value
+        (log_loss), ``(clip(d, -1, 1) + 1) / 2`` (modified_huber), each
+        normalised over the classes for one-vs-rest; the softmax of the
+        decision values (softmax).
 
         Parameters
         ----------
@@ -120,18 +164,31 @@ class FitResult:
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        if self.params.get("loss") != "log_loss":
-            raise AttributeError(
-                f"predict_proba: not defined for loss={self.params.get('loss')!r}; "
-                "use loss='log_loss'"
-            )
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            positive = 0.5 * (1.0 + np.tanh(0.5 * scores))  # a sigmoid that cannot overflow
-            return np.column_stack([1.0 - positive, positive])
-        prob = 0.5 * (1.0 + np.tanh(0.5 * scores))
-        total = prob.sum(axis=1, keepdims=True)
-        return np.divide(prob, total, out=np.full_like(prob, 1.0 / prob.shape[1]), where=total > 0)
+        return predict_proba_from_scores(str(self.params.get("loss")), self.decision_function(X))
+
+    def moving_average(self, window: int) -> np.ndarray:
+        """The trailing mean of the last ``window`` update losses.
+
+        Reads the trend through SGD's noise (windows of 10, 100 or 1,000 updates
+        are the classic advice). Uses ``update_losses`` when the fit recorded
+        them (``record_updates=True``), else ``loss_history``.
+
+        Parameters
+        ----------
+        window : int
+            Number of values averaged, >= 1.
+
+        Returns
+        -------
+        ndarray of shape (len(values) - window + 1,)
+        """
+        if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+            raise ValueError(f"window: expected an int >= 1, got {window!r}")
+        values = self.update_losses if self.update_losses is not None else self.loss_history
+        if window > len(values):
+            raise ValueError(f"window: {window} is longer than the {len(values)} recorded losses")
+        sums = np.cumsum(np.concatenate([[0.0], values]))
+        return (sums[window:] - sums[:-window]) / window
 
     def to_dict(self) -> dict[str, Any]:
         """The result as plain Python values (lists, floats, str), ready for JSON."""
@@ -145,10 +202,7 @@ class FitResult:
                 return {k: plain(v) for k, v in value.items()}
             return value
 
-        return {
-            name: plain(getattr(self, name))
-            for name in self.__dataclass_fields__
-        }
+        return {name: plain(getattr(self, name)) for name in self.__dataclass_fields__}
 
     def __repr__(self) -> str:
         final = f"{self.loss_history[-1]:.6g}" if self.n_epochs else "n/a"

@@ -7,12 +7,22 @@ from typing import Any
 
 import numpy as np
 
-REGRESSION_LOSSES = ("squared_error",)
-CLASSIFICATION_LOSSES = ("log_loss",)
+REGRESSION_LOSSES = ("squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive")
+BINARY_LOSSES = ("log_loss", "hinge", "squared_hinge", "modified_huber", "perceptron")
+CLASSIFICATION_LOSSES = (*BINARY_LOSSES, "softmax")
 LOSSES = REGRESSION_LOSSES + CLASSIFICATION_LOSSES
 METHODS = ("batch", "minibatch", "sgd")
-LEARNING_RATES = ("constant",)
-PENALTIES = (None, "l2")
+PENALTIES = (None, "l2", "l1", "elasticnet")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+# update-rule state arrays of the size of the parameters
+OPTIMIZER_STATE_SLOTS = {
+    "sgd": 0,
+    "momentum": 1,
+    "nesterov": 1,
+    "adagrad": 1,
+    "rmsprop": 1,
+    "adam": 2,
+}
 
 
 def check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> Any:

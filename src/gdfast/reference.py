@@ -24,29 +24,70 @@ from typing import Any
 import numpy as np
 
 from ._api import run_fit
+from ._losses import output_loss
 from ._result import FitResult
 
 
-def _loss_and_derivative(loss: str, p: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-sample loss and its derivative in the decision value p."""
-    if loss == "squared_error":
-        r = p - y
-        return 0.5 * r * r, r
-    if loss == "log_loss":
-        z = y * p
-        value = np.logaddexp(0.0, -z).astype(p.dtype, copy=False)
-        # -y * sigmoid(-z); tanh form cannot overflow
-        derivative = -y * (0.5 * (1.0 - np.tanh(0.5 * z))).astype(p.dtype, copy=False)
-        return value, derivative
-    raise ValueError(f"loss: unknown loss {loss!r}")
+def _eta(learning_rate: str, eta0: float, power_t: float, alpha: float, t0: float, t: int) -> float:
+    if learning_rate == "optimal":
+        return 1.0 / (alpha * (t0 + t))
+    if learning_rate == "invscaling":
+        return eta0 / (t + 1) ** power_t
+    return eta0
 
 
-def _targets(y: np.ndarray, n_outputs: int) -> np.ndarray:
-    """(m, n_outputs) targets: y itself for one output, +-1 one-vs-rest otherwise."""
-    if n_outputs == 1:
-        return y[:, None]
-    classes = np.arange(n_outputs, dtype=y.dtype)
-    return np.where(y[:, None] == classes[None, :], 1.0, -1.0).astype(y.dtype)
+def _step(
+    optimizer: str,
+    params: np.ndarray,
+    grad: np.ndarray,
+    state: np.ndarray | None,
+    eta: Any,
+    k: int,
+    momentum: float,
+    beta_1: float,
+    beta_2: float,
+    eps: float,
+) -> None:
+    """One update rule step on params, in place (k: the 1-based update number)."""
+    if optimizer == "sgd":
+        params -= eta * grad
+        return
+    assert state is not None
+    if optimizer in ("momentum", "nesterov"):
+        state[0] = momentum * state[0] + grad
+        params -= eta * (state[0] if optimizer == "momentum" else grad + momentum * state[0])
+    elif optimizer == "adagrad":
+        state[0] += grad * grad
+        params -= eta * grad / (np.sqrt(state[0]) + eps)
+    elif optimizer == "rmsprop":
+        state[0] = beta_2 * state[0] + (1 - beta_2) * grad * grad
+        params -= eta * grad / (np.sqrt(state[0]) + eps)
+    elif optimizer == "adam":
+        state[0] = beta_1 * state[0] + (1 - beta_1) * grad
+        state[1] = beta_2 * state[1] + (1 - beta_2) * grad * grad
+        m_hat = state[0] / (1 - beta_1**k)
+        v_hat = state[1] / (1 - beta_2**k)
+        params -= eta * m_hat / (np.sqrt(v_hat) + eps)
+    else:
+        raise ValueError(f"optimizer: unknown optimizer {optimizer!r}")
+
+
+def _truncate_l1(w: np.ndarray, state: np.ndarray, l1: float, eta: Any) -> None:
+    """The cumulative truncated gradient (Tsuruoka et al. 2009), in place.
+
+    state[:-1] is the L1 penalty each weight has received, state[-1] the total
+    it could have received.
+    """
+    q = state[:-1]
+    state[-1] += l1 * eta
+    u = state[-1]
+    before = w.copy()
+    w[:] = np.where(
+        before > 0,
+        np.maximum(0, before - (u + q)),
+        np.where(before < 0, np.minimum(0, before + (u - q)), before),
+    )
+    q += w - before
 
 
 def run_epoch(
@@ -55,43 +96,73 @@ def run_epoch(
     sample_weight: np.ndarray | None,
     order: np.ndarray | None,
     params: np.ndarray,
+    *,
     n_outputs: int,
     fit_intercept: bool,
     loss: str,
+    epsilon: float,
     method: str,
     batch_size: int,
+    learning_rate: str,
     eta0: float,
-    alpha_l2: float,
+    power_t: float,
+    optimal_t0: float,
+    alpha: float,
+    penalty_l2: float,
+    penalty_l1: float,
+    penalty_state: np.ndarray | None,
+    optimizer: str,
+    momentum: float,
+    beta_1: float,
+    beta_2: float,
+    eps: float,
+    optimizer_state: np.ndarray | None,
+    average: np.ndarray | None,
+    average_start: int,
     t: int,
     n_threads: int,
+    update_losses: np.ndarray | None,
 ) -> tuple[float, int]:
-    """One epoch in NumPy, updating ``params`` in place; same contract as the compiled one.
+    """One epoch in NumPy, updating ``params`` (and the state arrays) in place.
 
-    Returns the sum of the sample-weighted losses of the epoch (each at the
-    parameters it was used with) and the number of updates.
+    Same contract as the compiled ``run_epoch``: returns the sum of the
+    sample-weighted losses of the epoch (each at the parameters it was used
+    with) and the number of updates.
     """
-    del t, n_threads  # the constant schedule ignores t; NumPy picks its own threads
+    del n_threads  # NumPy picks its own threads
     n_samples, n_features = X.shape
     n_coef = n_outputs * n_features
     W = params[:n_coef].reshape(n_outputs, n_features)  # views: updates land in params
     b = params[n_coef:]
     idx = np.arange(n_samples) if order is None else order
     step = {"sgd": 1, "minibatch": batch_size, "batch": idx.shape[0]}[method]
-    eta = params.dtype.type(eta0)
+    dtype = params.dtype.type
     total = 0.0
     n_updates = 0
     for start in range(0, idx.shape[0], step):
         rows = idx[start : start + step]
         Xb = X[rows]
         weights = np.ones(rows.shape[0], X.dtype) if sample_weight is None else sample_weight[rows]
-        scores = Xb @ W.T + b
-        value, deriv = _loss_and_derivative(loss, scores, _targets(y[rows], n_outputs))
-        total += float(weights @ value.sum(axis=1))
-        weighted = deriv * weights[:, None] / X.dtype.type(rows.shape[0])
-        grad_W = weighted.T @ Xb + X.dtype.type(alpha_l2) * W
-        W -= eta * grad_W
-        if fit_intercept:
-            b -= eta * weighted.sum(axis=0)
+        eta = dtype(_eta(learning_rate, eta0, power_t, alpha, optimal_t0, t))
+        value, grad_scores = output_loss(loss, Xb @ W.T + b, y[rows], epsilon)
+        batch_loss = float(weights @ value)
+        total += batch_loss
+        if update_losses is not None:
+            update_losses[n_updates] = batch_loss / rows.shape[0]
+        weighted = grad_scores * weights[:, None] / dtype(rows.shape[0])
+        grad = np.concatenate(
+            [
+                (weighted.T @ Xb + dtype(penalty_l2) * W).ravel(),
+                weighted.sum(axis=0) if fit_intercept else np.zeros(n_outputs, X.dtype),
+            ]
+        )
+        t += 1
+        _step(optimizer, params, grad, optimizer_state, eta, t, momentum, beta_1, beta_2, eps)
+        if penalty_l1 > 0:
+            assert penalty_state is not None
+            _truncate_l1(params[:n_coef], penalty_state, penalty_l1, eta)
+        if average is not None and t >= average_start:
+            average += (params - average) / dtype(t - average_start + 1)
         n_updates += 1
     return total, n_updates
 
@@ -116,7 +187,7 @@ def fit(X: Any, y: Any, **params: Any) -> FitResult:
 
     from ._api import fit as fast_fit
 
-    bound = inspect.signature(fast_fit).bind(X, y, **params)
+    bound = inspect.signature(fast_fit).bind(X, y, **params)  # the same names, the same errors
     bound.apply_defaults()
     args = dict(bound.arguments)
     X, y = args.pop("X"), args.pop("y")

@@ -16,6 +16,8 @@
 
 #include "data.hpp"
 #include "penalty.hpp"
+#include "schedule.hpp"
+#include "update.hpp"
 
 namespace gdfast {
 
@@ -131,14 +133,18 @@ double mean_gradient(const Data& X, const typename Model::value_type* y,
 
 // One epoch. `order` lists the samples in the order they are used (n_order of
 // them); nullptr means 0..n_order-1, which batch GD wants: the gradient is the
-// same in any order and a sweep in storage order streams instead of gathering. `t` is the global update count before the
-// epoch, which the schedule sees. The parameters are updated in place.
-template <class Model, class Rule, class Schedule, class Data>
+// same in any order and a sweep in storage order streams instead of gathering.
+// `t` is the global update count before the epoch, which the schedule, the
+// update rule and the averager see. The parameters are updated in place.
+// `update_losses`, when given, receives the mean loss of each update's samples.
+template <class Model, class Rule, class Data>
 EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
                      const typename Model::value_type* sample_weight, const index_t* order,
                      index_t n_order, Model& model, Rule& rule,
                      const Penalty<typename Model::value_type>& penalty,
-                     const Schedule& schedule, index_t t, const EpochSettings& settings) {
+                     const Schedule<typename Model::value_type>& schedule,
+                     const Averager<typename Model::value_type>& averager, index_t t,
+                     const EpochSettings& settings, double* update_losses = nullptr) {
   using T = typename Model::value_type;
   EpochStats stats;
   if (n_order == 0) return stats;
@@ -161,9 +167,13 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
       const auto row = X.row(i);
       const T w = sample_weight ? sample_weight[i] : T(1);
       const T eta = schedule(t);
-      stats.loss_sum += static_cast<double>(w * model.loss(row, y[i], ws));
+      const double loss = static_cast<double>(w * model.loss(row, y[i], ws));
+      stats.loss_sum += loss;
+      if (update_losses) update_losses[pos] = loss;
       penalty.decay(params, n_penalized, eta);
       model.add_gradient(row, ws, -eta * w, params);
+      penalty.truncate(params, n_penalized, eta);
+      averager.update(params, n_params, t + 1);
     }
     stats.n_updates = n_order;
     return stats;
@@ -173,10 +183,15 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
   const index_t step = rows_per_update;
   for (index_t first = 0; first < n_order; first += step, ++t) {
     const index_t count = std::min(step, n_order - first);
-    stats.loss_sum += detail::mean_gradient(X, y, sample_weight, order, first, count, model,
-                                            scratch, settings.n_threads);
+    const T eta = schedule(t);
+    const double loss = detail::mean_gradient(X, y, sample_weight, order, first, count, model,
+                                              scratch, settings.n_threads);
+    stats.loss_sum += loss;
+    if (update_losses) update_losses[stats.n_updates] = loss / static_cast<double>(count);
     penalty.add_gradient(params, n_penalized, scratch.grad.data());
-    rule.step(params, scratch.grad.data(), n_params, schedule(t));
+    rule.step(params, scratch.grad.data(), n_params, eta, t + 1);
+    penalty.truncate(params, n_penalized, eta);
+    averager.update(params, n_params, t + 1);
     ++stats.n_updates;
   }
   return stats;

@@ -9,6 +9,8 @@
 // through the same loops.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "data.hpp"
@@ -19,20 +21,40 @@ namespace gdfast {
 // +-1); k > 1 is one-vs-rest on a class index y, every class in the same pass.
 template <class Loss>
 struct OneVsRestHead {
+  Loss loss_fn;
+
   template <class T>
-  static T loss(const T* p, T y, T* dp, index_t k) {
+  T loss(const T* p, T y, T* dp, index_t k) const {
     if (k == 1) {
-      dp[0] = Loss::derivative(p[0], y);
-      return Loss::value(p[0], y);
+      dp[0] = loss_fn.derivative(p[0], y);
+      return loss_fn.value(p[0], y);
     }
     const index_t cls = static_cast<index_t>(y);
     T total = T(0);
     for (index_t c = 0; c < k; ++c) {
       const T target = c == cls ? T(1) : T(-1);
-      dp[c] = Loss::derivative(p[c], target);
-      total += Loss::value(p[c], target);
+      dp[c] = loss_fn.derivative(p[c], target);
+      total += loss_fn.value(p[c], target);
     }
     return total;
+  }
+};
+
+// Multinomial logistic regression on a class index y: the loss is
+// logsumexp(p) - p[y], its gradient softmax(p) - onehot(y).
+struct SoftmaxHead {
+  template <class T>
+  T loss(const T* p, T y, T* dp, index_t k) const {
+    const index_t cls = static_cast<index_t>(y);
+    const T top = *std::max_element(p, p + k);
+    T sum = T(0);
+    for (index_t c = 0; c < k; ++c) {
+      dp[c] = std::exp(p[c] - top);
+      sum += dp[c];
+    }
+    for (index_t c = 0; c < k; ++c) dp[c] /= sum;
+    dp[cls] -= T(1);
+    return top + std::log(sum) - p[cls];
   }
 };
 
@@ -49,6 +71,7 @@ struct LinearModel {
   };
 
   T* params = nullptr;
+  Head head;
   index_t n_features = 0;
   index_t n_outputs = 1;
   bool fit_intercept = true;
@@ -64,7 +87,7 @@ struct LinearModel {
   T loss(const Row& x, T y, Workspace& ws) const {
     const T* b = params + n_penalized();
     for (index_t c = 0; c < n_outputs; ++c) ws.p[c] = x.dot(params + c * n_features) + b[c];
-    return Head::loss(ws.p.data(), y, ws.dp.data(), n_outputs);
+    return head.loss(ws.p.data(), y, ws.dp.data(), n_outputs);
   }
 
   template <class Row>

@@ -1,6 +1,9 @@
 // Penalties on the coefficients (never on the intercept), scikit-learn's
 // convention: alpha * (l1_ratio * |w|_1 + (1 - l1_ratio) / 2 * |w|_2^2).
+// "l2" is l1_ratio = 0, "l1" is l1_ratio = 1, "elasticnet" anything between.
 #pragma once
+
+#include <algorithm>
 
 #include "data.hpp"
 
@@ -9,19 +12,43 @@ namespace gdfast {
 template <class T>
 struct Penalty {
   T l2 = T(0);  // alpha * (1 - l1_ratio)
+  T l1 = T(0);  // alpha * l1_ratio
+  // L1 state of the cumulative truncated gradient (Tsuruoka, Tsujii &
+  // Ananiadou 2009): q[j], the L1 penalty weight j has received so far, and
+  // *u, the total it could have received. Owned by the caller so it carries
+  // over from one epoch to the next.
+  T* q = nullptr;
+  T* u = nullptr;
 
-  // The gradient of the smooth part, added to a mean data gradient.
+  // The gradient of the L2 part, added to a mean data gradient.
   void add_gradient(const T* w, index_t n, T* grad) const {
     if (l2 == T(0)) return;
     for (index_t j = 0; j < n; ++j) grad[j] += l2 * w[j];
   }
 
-  // The same step taken multiplicatively, for updates applied straight from a
+  // The L2 step taken multiplicatively, for updates applied straight from a
   // row: w - eta * (g + l2 * w) == (1 - eta * l2) * w - eta * g.
   void decay(T* w, index_t n, T eta) const {
     if (l2 == T(0)) return;
     const T scale = T(1) - eta * l2;
     for (index_t j = 0; j < n; ++j) w[j] *= scale;
+  }
+
+  // After each step: pull every weight towards zero by the L1 penalty it has
+  // not yet received, never across zero, so exact zeros appear and stay.
+  void truncate(T* w, index_t n, T eta) const {
+    if (l1 == T(0)) return;
+    *u += l1 * eta;
+    const T total = *u;
+    for (index_t j = 0; j < n; ++j) {
+      const T before = w[j];
+      if (before > T(0)) {
+        w[j] = std::max(T(0), before - (total + q[j]));
+      } else if (before < T(0)) {
+        w[j] = std::min(T(0), before + (total - q[j]));
+      }
+      q[j] += w[j] - before;
+    }
   }
 };
 

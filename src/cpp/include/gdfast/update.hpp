@@ -1,8 +1,12 @@
 // Update rules: how a (mean) gradient becomes a step on the parameters.
+// step(params, grad, n, eta, k) with k the 1-based global update number.
 // A rule with `direct == true` steps by exactly -eta * gradient, so SGD may
 // apply a single sample's gradient straight from its row in O(non-zeros)
-// without ever materialising a dense gradient.
+// without materialising a dense gradient; the others keep per-parameter state
+// in arrays owned by the caller (so it carries over between epochs).
 #pragma once
+
+#include <cmath>
 
 #include "data.hpp"
 
@@ -12,9 +16,105 @@ struct PlainUpdate {
   static constexpr bool direct = true;
 
   template <class T>
-  void step(T* params, const T* grad, index_t n, T eta) const {
+  void step(T* params, const T* grad, index_t n, T eta, index_t /*k*/) const {
 #pragma omp simd
     for (index_t j = 0; j < n; ++j) params[j] -= eta * grad[j];
+  }
+};
+
+// Heavy-ball momentum, PyTorch's form: v = mu v + g; w -= eta v.
+template <class T>
+struct MomentumUpdate {
+  static constexpr bool direct = false;
+  T* velocity;
+  T mu;
+
+  void step(T* params, const T* grad, index_t n, T eta, index_t /*k*/) const {
+    for (index_t j = 0; j < n; ++j) {
+      velocity[j] = mu * velocity[j] + grad[j];
+      params[j] -= eta * velocity[j];
+    }
+  }
+};
+
+// Nesterov momentum, PyTorch's form: v = mu v + g; w -= eta (g + mu v).
+template <class T>
+struct NesterovUpdate {
+  static constexpr bool direct = false;
+  T* velocity;
+  T mu;
+
+  void step(T* params, const T* grad, index_t n, T eta, index_t /*k*/) const {
+    for (index_t j = 0; j < n; ++j) {
+      velocity[j] = mu * velocity[j] + grad[j];
+      params[j] -= eta * (grad[j] + mu * velocity[j]);
+    }
+  }
+};
+
+// AdaGrad: s += g^2; w -= eta g / (sqrt(s) + eps).
+template <class T>
+struct AdagradUpdate {
+  static constexpr bool direct = false;
+  T* sum_squares;
+  T eps;
+
+  void step(T* params, const T* grad, index_t n, T eta, index_t /*k*/) const {
+    for (index_t j = 0; j < n; ++j) {
+      sum_squares[j] += grad[j] * grad[j];
+      params[j] -= eta * grad[j] / (std::sqrt(sum_squares[j]) + eps);
+    }
+  }
+};
+
+// RMSprop: s = rho s + (1 - rho) g^2; w -= eta g / (sqrt(s) + eps).
+template <class T>
+struct RmspropUpdate {
+  static constexpr bool direct = false;
+  T* mean_squares;
+  T rho;
+  T eps;
+
+  void step(T* params, const T* grad, index_t n, T eta, index_t /*k*/) const {
+    for (index_t j = 0; j < n; ++j) {
+      mean_squares[j] = rho * mean_squares[j] + (T(1) - rho) * grad[j] * grad[j];
+      params[j] -= eta * grad[j] / (std::sqrt(mean_squares[j]) + eps);
+    }
+  }
+};
+
+// Adam (Kingma & Ba 2015) with bias correction by the global update number k.
+template <class T>
+struct AdamUpdate {
+  static constexpr bool direct = false;
+  T* m;
+  T* v;
+  T beta_1;
+  T beta_2;
+  T eps;
+
+  void step(T* params, const T* grad, index_t n, T eta, index_t k) const {
+    const T correction_1 = T(1) - std::pow(beta_1, static_cast<T>(k));
+    const T correction_2 = T(1) - std::pow(beta_2, static_cast<T>(k));
+    for (index_t j = 0; j < n; ++j) {
+      m[j] = beta_1 * m[j] + (T(1) - beta_1) * grad[j];
+      v[j] = beta_2 * v[j] + (T(1) - beta_2) * grad[j] * grad[j];
+      params[j] -= eta * (m[j] / correction_1) / (std::sqrt(v[j] / correction_2) + eps);
+    }
+  }
+};
+
+// Averaged SGD (Polyak-Ruppert): the running mean of the iterates from the
+// update numbered `start` (1-based) on.
+template <class T>
+struct Averager {
+  T* average = nullptr;  // nullptr: no averaging
+  index_t start = 1;
+
+  void update(const T* params, index_t n, index_t k) const {
+    if (average == nullptr || k < start) return;
+    const T weight = T(1) / static_cast<T>(k - start + 1);
+    for (index_t j = 0; j < n; ++j) average[j] += (params[j] - average[j]) * weight;
   }
 };
 
