@@ -83,7 +83,7 @@ def test_unshuffled_epochs_match_reference(regression):
 def kernel_config(**changes):
     """The keyword arguments of the compiled run_epoch for a plain squared-error SGD epoch."""
     config = dict(
-        n_outputs=1, fit_intercept=True, loss="squared_error", epsilon=0.1, method="sgd",
+        n_outputs=1, fit_intercept=True, loss="squared_error", epsilon=0.1, class_weight=None, method="sgd",
         batch_size=1, learning_rate="constant", eta0=0.1, power_t=0.25, optimal_t0=1.0,
         alpha=1e-4, penalty_l2=0.0, penalty_l1=0.0, penalty_state=None, optimizer="sgd",
         momentum=0.9, beta_1=0.9, beta_2=0.999, eps=1e-8, optimizer_state=None, average=None,

@@ -177,8 +177,10 @@ def fit(
         Averaged SGD: return the mean of the iterates, from the first update
         (True) or from update number ``average`` (an int).
     class_weight : dict, "balanced" or None, default=None
-        Multiplies each sample's weight by its class's weight; ``"balanced"`` is
-        n_samples / (n_classes * count(class)).
+        Weights of the classes (missing ones weigh 1); ``"balanced"`` is
+        n_samples / (n_classes * count(class)). As in scikit-learn: a binary or
+        softmax fit multiplies each sample's weight by its class's; one-vs-rest
+        weighs, in the problem of class c, the samples of class c by its weight.
     sample_weight : array-like of shape (n_samples,), optional
         Non-negative weight of each sample's loss.
     coef_init : array-like of shape (n_features,) or (n_classes, n_features), optional
@@ -407,11 +409,15 @@ def run_fit(
     y_raw = check_y_shape(y, n_samples)
     y_enc, classes, n_outputs = _encode_targets(y_raw, p["loss"], dtype)
     sw = check_sample_weight(sample_weight, n_samples, dtype)
+    ovr_class_weight = None
     if p["class_weight"] is not None:
         assert classes is not None
         per_class = _class_weights(p["class_weight"], classes, y_raw)
-        label_index = np.searchsorted(classes, y_raw)
-        sw = (per_class[label_index] * (1.0 if sw is None else sw)).astype(dtype)
+        if n_outputs > 1 and p["loss"] != "softmax":
+            ovr_class_weight = per_class  # weighs the positives of each one-vs-rest problem
+        else:
+            label_index = np.searchsorted(classes, y_raw)
+            sw = (per_class[label_index] * (1.0 if sw is None else sw)).astype(dtype)
     flat = _initial_params(coef_init, intercept_init, n_outputs, n_features, dtype)
     if not p["fit_intercept"]:
         flat[n_outputs * n_features :] = 0.0
@@ -430,6 +436,7 @@ def run_fit(
         fit_intercept=p["fit_intercept"],
         loss=p["loss"],
         epsilon=p["epsilon"],
+        class_weight=ovr_class_weight,
         method=p["method"],
         batch_size=p["batch_size"],
         learning_rate=per_update,

@@ -17,6 +17,7 @@ def run_epoch(
     fit_intercept: bool,
     loss: str,
     epsilon: float,
+    class_weight: npt.NDArray[np.float64] | None,
     method: str,
     batch_size: int,
     learning_rate: str,

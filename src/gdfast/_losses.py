@@ -51,12 +51,18 @@ def binary_loss(
 
 
 def output_loss(
-    loss: str, scores: np.ndarray, y: np.ndarray, epsilon: float
+    loss: str,
+    scores: np.ndarray,
+    y: np.ndarray,
+    epsilon: float,
+    class_weight: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Loss per sample (m,) and its gradient in the scores (m, k).
 
     One output: y as it is. k > 1 outputs: y is a class index, one-vs-rest for
-    binary losses (the losses of the k problems add up), multinomial for softmax.
+    binary losses (the losses of the k problems add up; in the problem of class
+    c, a sample of class c weighs class_weight[c] and any other 1, as in
+    scikit-learn), multinomial for softmax.
     """
     m, k = scores.shape
     if loss == "softmax":
@@ -73,6 +79,9 @@ def output_loss(
     else:
         targets = np.where(y[:, None] == np.arange(k)[None, :], 1.0, -1.0).astype(scores.dtype)
     value, derivative = binary_loss(loss, scores, targets, epsilon)
+    if class_weight is not None and k > 1:
+        weight = np.where(targets > 0, class_weight[None, :], 1.0).astype(scores.dtype)
+        value, derivative = value * weight, derivative * weight
     return value.sum(axis=1), derivative
 
 

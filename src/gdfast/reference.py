@@ -101,6 +101,7 @@ def run_epoch(
     fit_intercept: bool,
     loss: str,
     epsilon: float,
+    class_weight: np.ndarray | None,
     method: str,
     batch_size: int,
     learning_rate: str,
@@ -144,7 +145,7 @@ def run_epoch(
         Xb = X[rows]
         weights = np.ones(rows.shape[0], X.dtype) if sample_weight is None else sample_weight[rows]
         eta = dtype(_eta(learning_rate, eta0, power_t, alpha, optimal_t0, t))
-        value, grad_scores = output_loss(loss, Xb @ W.T + b, y[rows], epsilon)
+        value, grad_scores = output_loss(loss, Xb @ W.T + b, y[rows], epsilon, class_weight)
         batch_loss = float(weights @ value)
         total += batch_loss
         if update_losses is not None:

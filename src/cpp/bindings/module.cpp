@@ -33,18 +33,18 @@ std::string shape_text(index_t a, index_t b = -1) {
 
 // The one place a loss name becomes a type.
 template <class F>
-auto with_head(const std::string& name, double epsilon, F&& f) {
+auto with_head(const std::string& name, double epsilon, const double* class_weight, F&& f) {
   using namespace gdfast;
-  if (name == "squared_error") return f(OneVsRestHead<SquaredError>{});
-  if (name == "huber") return f(OneVsRestHead<Huber>{{epsilon}});
-  if (name == "epsilon_insensitive") return f(OneVsRestHead<EpsilonInsensitive>{{epsilon}});
+  if (name == "squared_error") return f(OneVsRestHead<SquaredError>{{}, class_weight});
+  if (name == "huber") return f(OneVsRestHead<Huber>{{epsilon}, class_weight});
+  if (name == "epsilon_insensitive") return f(OneVsRestHead<EpsilonInsensitive>{{epsilon}, class_weight});
   if (name == "squared_epsilon_insensitive")
-    return f(OneVsRestHead<SquaredEpsilonInsensitive>{{epsilon}});
-  if (name == "log_loss") return f(OneVsRestHead<LogLoss>{});
-  if (name == "hinge") return f(OneVsRestHead<Hinge>{});
-  if (name == "squared_hinge") return f(OneVsRestHead<SquaredHinge>{});
-  if (name == "modified_huber") return f(OneVsRestHead<ModifiedHuber>{});
-  if (name == "perceptron") return f(OneVsRestHead<Perceptron>{});
+    return f(OneVsRestHead<SquaredEpsilonInsensitive>{{epsilon}, class_weight});
+  if (name == "log_loss") return f(OneVsRestHead<LogLoss>{{}, class_weight});
+  if (name == "hinge") return f(OneVsRestHead<Hinge>{{}, class_weight});
+  if (name == "squared_hinge") return f(OneVsRestHead<SquaredHinge>{{}, class_weight});
+  if (name == "modified_huber") return f(OneVsRestHead<ModifiedHuber>{{}, class_weight});
+  if (name == "perceptron") return f(OneVsRestHead<Perceptron>{{}, class_weight});
   if (name == "softmax") return f(SoftmaxHead{});
   throw py::value_error("loss: unknown loss '" + name + "'");
 }
@@ -89,6 +89,7 @@ template <class T>
 py::tuple run_epoch(const Array<T>& X, const Array<T>& y, const std::optional<Array<T>>& sample_weight,
                     const std::optional<Array<std::int64_t>>& order, Array<T>& params,
                     index_t n_outputs, bool fit_intercept, const std::string& loss, double epsilon,
+                    const std::optional<Array<double>>& class_weight,
                     const std::string& method, index_t batch_size,
                     const std::string& learning_rate, double eta0, double power_t,
                     double optimal_t0, double alpha, double penalty_l2, double penalty_l1,
@@ -171,7 +172,11 @@ py::tuple run_epoch(const Array<T>& X, const Array<T>& y, const std::optional<Ar
   T* params_ptr = params.mutable_data();
   const gdfast::EpochSettings settings{m, batch_size, n_threads};
 
-  const gdfast::EpochStats stats = with_head(loss, epsilon, [&](auto head) {
+  require(!class_weight || (class_weight->ndim() == 1 && class_weight->shape(0) == n_outputs),
+          "class_weight: expected shape " + shape_text(n_outputs));
+  const double* class_weight_ptr = class_weight ? class_weight->data() : nullptr;
+
+  const gdfast::EpochStats stats = with_head(loss, epsilon, class_weight_ptr, [&](auto head) {
     using Head = decltype(head);
     gdfast::LinearModel<T, Head> model{params_ptr, head, d, n_outputs, fit_intercept};
     return with_rule<T>(optimizer, state_ptr, n_params, momentum, beta_1, beta_2, eps, [&](auto rule) {
@@ -219,7 +224,8 @@ void register_run_epoch(py::module_& m) {
   m.def("run_epoch", &run_epoch<T>, py::arg("X").noconvert(), py::arg("y").noconvert(),
         py::arg("sample_weight").noconvert().none(true), py::arg("order").noconvert().none(true),
         py::arg("params").noconvert(), py::kw_only(), py::arg("n_outputs"), py::arg("fit_intercept"),
-        py::arg("loss"), py::arg("epsilon"), py::arg("method"), py::arg("batch_size"),
+        py::arg("loss"), py::arg("epsilon"), py::arg("class_weight").noconvert().none(true),
+        py::arg("method"), py::arg("batch_size"),
         py::arg("learning_rate"), py::arg("eta0"), py::arg("power_t"), py::arg("optimal_t0"),
         py::arg("alpha"), py::arg("penalty_l2"), py::arg("penalty_l1"), py::arg("penalty_state").noconvert().none(true),
         py::arg("optimizer"), py::arg("momentum"), py::arg("beta_1"), py::arg("beta_2"),

@@ -19,9 +19,12 @@ namespace gdfast {
 
 // Binary losses on k outputs: k == 1 takes y as it is (a regression target or
 // +-1); k > 1 is one-vs-rest on a class index y, every class in the same pass.
+// One-vs-rest class weights follow scikit-learn: in the problem of class c a
+// sample of class c weighs class_weight[c], every other sample 1.
 template <class Loss>
 struct OneVsRestHead {
   Loss loss_fn;
+  const double* class_weight = nullptr;  // k entries, or nullptr
 
   template <class T>
   T loss(const T* p, T y, T* dp, index_t k) const {
@@ -32,9 +35,11 @@ struct OneVsRestHead {
     const index_t cls = static_cast<index_t>(y);
     T total = T(0);
     for (index_t c = 0; c < k; ++c) {
-      const T target = c == cls ? T(1) : T(-1);
-      dp[c] = loss_fn.derivative(p[c], target);
-      total += loss_fn.value(p[c], target);
+      const bool positive = c == cls;
+      const T target = positive ? T(1) : T(-1);
+      const T weight = positive && class_weight ? static_cast<T>(class_weight[c]) : T(1);
+      dp[c] = weight * loss_fn.derivative(p[c], target);
+      total += weight * loss_fn.value(p[c], target);
     }
     return total;
   }
