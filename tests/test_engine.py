@@ -12,7 +12,21 @@ from .conftest import make_classification, make_regression
 
 METHODS = ["sgd", "minibatch", "batch"]
 # (loss, number of classes; 0 for regression)
-PROBLEMS = [("squared_error", 0), ("log_loss", 2), ("log_loss", 3)]
+PROBLEMS = [
+    ("squared_error", 0),
+    ("huber", 0),
+    ("epsilon_insensitive", 0),
+    ("squared_epsilon_insensitive", 0),
+    ("log_loss", 2),
+    ("log_loss", 3),
+    ("hinge", 2),
+    ("hinge", 3),
+    ("squared_hinge", 2),
+    ("modified_huber", 3),
+    ("perceptron", 2),
+    ("softmax", 2),
+    ("softmax", 3),
+]
 
 
 def max_relative_error(actual: np.ndarray, expected: np.ndarray) -> float:
@@ -83,12 +97,33 @@ def test_unshuffled_epochs_match_reference(regression):
 def kernel_config(**changes):
     """The keyword arguments of the compiled run_epoch for a plain squared-error SGD epoch."""
     config = dict(
-        n_outputs=1, fit_intercept=True, loss="squared_error", epsilon=0.1, class_weight=None, method="sgd",
-        batch_size=1, learning_rate="constant", eta0=0.1, power_t=0.25, optimal_t0=1.0,
-        alpha=1e-4, penalty_l2=0.0, penalty_l1=0.0, penalty_state=None, optimizer="sgd",
-        momentum=0.9, beta_1=0.9, beta_2=0.999, eps=1e-8, optimizer_state=None, average=None,
-        average_start=1, t=0, n_threads=1, update_losses=None,
-    )  # fmt: skip
+        n_outputs=1,
+        fit_intercept=True,
+        loss="squared_error",
+        epsilon=0.1,
+        class_weight=None,
+        method="sgd",
+        batch_size=1,
+        learning_rate="constant",
+        eta0=0.1,
+        power_t=0.25,
+        optimal_t0=1.0,
+        alpha=1e-4,
+        penalty_l2=0.0,
+        penalty_l1=0.0,
+        penalty_state=None,
+        optimizer="sgd",
+        momentum=0.9,
+        beta_1=0.9,
+        beta_2=0.999,
+        eps=1e-8,
+        optimizer_state=None,
+        average=None,
+        average_start=1,
+        t=0,
+        n_threads=1,
+        update_losses=None,
+    )
     config.update(changes)
     return config
 
@@ -97,8 +132,9 @@ def test_kernel_rejects_out_of_range_order():
     from gdfast import _core
 
     with pytest.raises(ValueError, match="order"):
-        _core.run_epoch(np.zeros((4, 2)), np.zeros(4), None, np.array([0, 4]), np.zeros(3),
-                        **kernel_config())  # fmt: skip
+        _core.run_epoch(
+            np.zeros((4, 2)), np.zeros(4), None, np.array([0, 4]), np.zeros(3), **kernel_config()
+        )
 
 
 def test_kernel_rejects_wrong_params_shape():
@@ -125,5 +161,6 @@ def test_kernel_rejects_missing_or_misshapen_state(changes, name):
     from gdfast import _core
 
     with pytest.raises(ValueError, match=name):
-        _core.run_epoch(np.zeros((4, 2)), np.zeros(4), None, None, np.zeros(3),
-                        **kernel_config(**changes))  # fmt: skip
+        _core.run_epoch(
+            np.zeros((4, 2)), np.zeros(4), None, None, np.zeros(3), **kernel_config(**changes)
+        )
