@@ -43,8 +43,17 @@ def assert_same_model(ours, theirs):
 )
 def test_regression_equals_sgdregressor(loss, penalty, learning_rate):
     X, y = make_regression(n=300, d=5, noise=0.3)
-    settings = dict(loss=loss, penalty=penalty, alpha=0.01, l1_ratio=0.3, epsilon=0.2,
-                    learning_rate=learning_rate, eta0=0.01, power_t=0.25, **COMMON)  # fmt: skip
+    settings = dict(
+        loss=loss,
+        penalty=penalty,
+        alpha=0.01,
+        l1_ratio=0.3,
+        epsilon=0.2,
+        learning_rate=learning_rate,
+        eta0=0.01,
+        power_t=0.25,
+        **COMMON,
+    )
     theirs = sklearn_fit(SGDRegressor(**settings), X, y)
     ours = gdfast.fit(X, y, method="sgd", **settings)
     assert_same_model(ours, theirs)
@@ -65,8 +74,16 @@ BINARY_CASES = [
 @pytest.mark.parametrize("loss, learning_rate", BINARY_CASES)
 def test_binary_classification_equals_sgdclassifier(loss, penalty, learning_rate):
     X, y = make_classification(n=300, d=5)
-    settings = dict(loss=loss, penalty=penalty, alpha=0.01, l1_ratio=0.3,
-                    learning_rate=learning_rate, eta0=0.01, power_t=0.5, **COMMON)  # fmt: skip
+    settings = dict(
+        loss=loss,
+        penalty=penalty,
+        alpha=0.01,
+        l1_ratio=0.3,
+        learning_rate=learning_rate,
+        eta0=0.01,
+        power_t=0.5,
+        **COMMON,
+    )
     theirs = sklearn_fit(SGDClassifier(**settings), X, y)
     ours = gdfast.fit(X, y, method="sgd", **settings)
     assert_same_model(ours, theirs)
@@ -75,8 +92,14 @@ def test_binary_classification_equals_sgdclassifier(loss, penalty, learning_rate
 @pytest.mark.parametrize("class_weight", [None, "balanced", {0: 2.0, 2: 0.5}])
 def test_one_vs_rest_equals_sgdclassifier(class_weight):
     X, y = make_classification(n=300, d=5, n_classes=3)
-    settings = dict(loss="hinge", penalty="l2", alpha=0.01, learning_rate="optimal",
-                    class_weight=class_weight, **COMMON)  # fmt: skip
+    settings = dict(
+        loss="hinge",
+        penalty="l2",
+        alpha=0.01,
+        learning_rate="optimal",
+        class_weight=class_weight,
+        **COMMON,
+    )
     theirs = sklearn_fit(SGDClassifier(**settings), X, y)
     ours = gdfast.fit(X, y, method="sgd", **settings)
     assert ours.coef.shape == (3, 5)
@@ -88,8 +111,9 @@ def test_one_vs_rest_equals_sgdclassifier(class_weight):
 def test_averaged_sgd_equals_sgdregressor(average):
     X, y = make_regression(n=300, d=5, noise=0.3)
     weights = np.random.default_rng(5).uniform(0.5, 2.0, size=300)
-    settings = dict(penalty="l2", alpha=0.01, learning_rate="constant", eta0=0.01,
-                    average=average, **COMMON)  # fmt: skip
+    settings = dict(
+        penalty="l2", alpha=0.01, learning_rate="constant", eta0=0.01, average=average, **COMMON
+    )
     theirs = sklearn_fit(SGDRegressor(**settings), X, y, sample_weight=weights)
     ours = gdfast.fit(X, y, method="sgd", sample_weight=weights, **settings)
     assert_same_model(ours, theirs)
@@ -97,8 +121,14 @@ def test_averaged_sgd_equals_sgdregressor(average):
 
 def test_binary_class_weight_equals_sgdclassifier():
     X, y = make_classification(n=300, d=5)
-    settings = dict(loss="log_loss", penalty="l2", alpha=0.01, learning_rate="optimal",
-                    class_weight={0: 3.0}, **COMMON)  # fmt: skip
+    settings = dict(
+        loss="log_loss",
+        penalty="l2",
+        alpha=0.01,
+        learning_rate="optimal",
+        class_weight={0: 3.0},
+        **COMMON,
+    )
     theirs = sklearn_fit(SGDClassifier(**settings), X, y)
     ours = gdfast.fit(X, y, method="sgd", **settings)
     assert_same_model(ours, theirs)
