@@ -207,11 +207,7 @@ def fit(
     >>> np.round(res.coef, 3), round(float(res.intercept), 3)
     (array([1., 2., 3., 4., 5.]), 0.5)
     """
-    params = {
-        name: value
-        for name, value in locals().items()
-        if name not in ("X", "y", "sample_weight", "coef_init", "intercept_init")
-    }
+    params = {name: value for name, value in locals().items() if name not in _DATA_ARGUMENTS}
     return run_fit(
         X,
         y,
@@ -221,6 +217,25 @@ def fit(
         intercept_init=intercept_init,
         sample_weight=sample_weight,
     )
+
+
+_DATA_ARGUMENTS = ("X", "y", "sample_weight", "coef_init", "intercept_init")
+
+
+def default_params(**changes: Any) -> dict[str, Any]:
+    """The parameters of :func:`fit` with their defaults, updated by ``changes``."""
+    import inspect
+
+    params = {
+        name: parameter.default
+        for name, parameter in inspect.signature(fit).parameters.items()
+        if name not in _DATA_ARGUMENTS
+    }
+    unknown = set(changes) - set(params)
+    if unknown:
+        raise TypeError(f"unknown parameter(s): {', '.join(sorted(unknown))}")
+    params.update(changes)
+    return params
 
 
 def _check_flag(name: str, value: Any) -> bool:
@@ -283,9 +298,12 @@ def _check_params(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _encode_targets(
-    y: np.ndarray, loss: str, dtype: np.dtype
+    y: np.ndarray, loss: str, dtype: np.dtype, classes: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray | None, int]:
-    """Targets as the kernel wants them: values, +-1 (binary) or a class index."""
+    """Targets as the kernel wants them: values, +-1 (binary) or a class index.
+
+    ``classes`` fixes the label set (partial_fit); otherwise it is y's labels.
+    """
     if loss not in CLASSIFICATION_LOSSES:
         if y.dtype.kind not in "biuf":
             raise TypeError(f"y: a regression target must be numeric, got dtype {y.dtype}")
@@ -294,7 +312,16 @@ def _encode_targets(
         return y_num, None, 1
     if y.dtype.kind == "f":
         check_finite("y", y)
-    classes, index = np.unique(y, return_inverse=True)
+    if classes is None:
+        classes, index = np.unique(y, return_inverse=True)
+    else:
+        index = np.searchsorted(classes, y)
+        index = np.minimum(index, len(classes) - 1)
+        unknown = classes[index] != y
+        if np.any(unknown):
+            raise ValueError(
+                f"y: labels {np.unique(y[unknown]).tolist()} are not in classes {classes.tolist()}"
+            )
     if classes.shape[0] < 2:
         raise ValueError(
             f"y: a classifier needs at least two classes, got {classes.shape[0]} "
@@ -386,6 +413,89 @@ def _split_params(flat: np.ndarray, n_outputs: int, n_features: int) -> tuple[np
     return flat[:n_coef].reshape(n_outputs, n_features).copy(), flat[n_coef:].copy()
 
 
+class TrainingState:
+    """What carries over from one epoch to the next, and from one ``partial_fit``
+    call to the next: the parameters, the update rule's and the penalty's state,
+    the averaged parameters, the update and epoch counts, the random generator.
+    Private and mutable; ``FitResult`` is the public, frozen view of it.
+    """
+
+    def __init__(
+        self,
+        p: dict[str, Any],
+        n_features: int,
+        dtype: np.dtype,
+        classes: np.ndarray | None,
+        n_outputs: int,
+        coef_init: Any = None,
+        intercept_init: Any = None,
+    ) -> None:
+        self.n_features = n_features
+        self.dtype = dtype
+        self.classes = classes
+        self.n_outputs = n_outputs
+        self.params = _initial_params(coef_init, intercept_init, n_outputs, n_features, dtype)
+        if not p["fit_intercept"]:
+            self.params[n_outputs * n_features :] = 0.0
+        n_params = self.params.shape[0]
+        n_penalized = n_outputs * n_features
+        l1_ratio = {None: 0.0, "l2": 0.0, "l1": 1.0, "elasticnet": p["l1_ratio"]}[p["penalty"]]
+        strength = 0.0 if p["penalty"] is None else p["alpha"]
+        self.per_update = p["learning_rate"] if p["learning_rate"] in PER_UPDATE else "constant"
+        self.t0 = (
+            optimal_t0(p["alpha"], p["loss"], p["epsilon"]) if self.per_update == "optimal" else 1.0
+        )
+        slots = OPTIMIZER_STATE_SLOTS[p["optimizer"]]
+        self.average = np.zeros(n_params, dtype) if p["average"] > 0 else None
+        self.epochs_done = 0
+        self.adaptive_eta = p["eta0"]
+        self.rng = np.random.default_rng(p["random_state"])
+        # the keyword arguments of the epoch kernel; t and eta0 change between epochs
+        self.config: dict[str, Any] = dict(
+            n_outputs=n_outputs,
+            fit_intercept=p["fit_intercept"],
+            loss=p["loss"],
+            epsilon=p["epsilon"],
+            class_weight=None,
+            method=p["method"],
+            batch_size=p["batch_size"],
+            learning_rate=self.per_update,
+            eta0=p["eta0"],
+            power_t=p["power_t"],
+            optimal_t0=self.t0,
+            alpha=p["alpha"],
+            penalty_l2=strength * (1.0 - l1_ratio),
+            penalty_l1=strength * l1_ratio,
+            penalty_state=np.zeros(n_penalized + 1, dtype) if strength * l1_ratio > 0 else None,
+            optimizer=p["optimizer"],
+            momentum=p["momentum"],
+            beta_1=p["beta_1"],
+            beta_2=p["beta_2"],
+            eps=p["eps"],
+            optimizer_state=np.zeros((slots, n_params), dtype) if slots else None,
+            average=self.average,
+            average_start=max(p["average"], 1),
+            t=0,
+            n_threads=p["n_threads"],
+            update_losses=None,
+        )
+
+    @property
+    def t(self) -> int:
+        """Updates made so far."""
+        return int(self.config["t"])
+
+    def reported_params(self) -> np.ndarray:
+        """The flat parameters a user sees: averaged once averaging has begun."""
+        if self.average is not None and self.t >= self.config["average_start"]:
+            return self.average
+        return self.params
+
+    def coef_intercept(self) -> tuple[np.ndarray, Any]:
+        """Copies of (coef, intercept) in the shapes of the public API."""
+        return _split_params(self.reported_params(), self.n_outputs, self.n_features)
+
+
 def run_fit(
     X: Any,
     y: Any,
@@ -395,82 +505,56 @@ def run_fit(
     coef_init: Any = None,
     intercept_init: Any = None,
     sample_weight: Any = None,
+    state: TrainingState | None = None,
+    classes: Any = None,
 ) -> FitResult:
     """The epoch loop shared by :func:`gdfast.fit` and :func:`gdfast.reference.fit`.
 
     Only ``kernel`` differs: the compiled epoch or the NumPy one. Python draws the
     permutations, decides the per-epoch learning rate and stopping, and builds
-    the result; the kernel runs one epoch over the given order.
+    the result; the kernel runs one epoch over the given order. A ``state``
+    from an earlier call carries on where it stopped (``partial_fit``); it is
+    updated in place. ``classes`` fixes the label set of a new state.
     """
     p = _check_params(params)
-    X = check_X(X)
+    X = check_X(X, dtype=None if state is None else state.dtype)
     n_samples, n_features = X.shape
     dtype = X.dtype
     y_raw = check_y_shape(y, n_samples)
-    y_enc, classes, n_outputs = _encode_targets(y_raw, p["loss"], dtype)
+    if state is not None:
+        if n_features != state.n_features:
+            raise ValueError(
+                f"X: has {n_features} features, but the model was fitted with {state.n_features}"
+            )
+        classes = state.classes
+    elif classes is not None:
+        classes = np.unique(np.asarray(classes))
+    y_enc, classes, n_outputs = _encode_targets(y_raw, p["loss"], dtype, classes)
+    if state is None:
+        state = TrainingState(p, n_features, dtype, classes, n_outputs, coef_init, intercept_init)
     sw = check_sample_weight(sample_weight, n_samples, dtype)
-    ovr_class_weight = None
+    config = state.config
+    config["class_weight"] = None
     if p["class_weight"] is not None:
         assert classes is not None
         per_class = _class_weights(p["class_weight"], classes, y_raw)
         if n_outputs > 1 and p["loss"] != "softmax":
-            ovr_class_weight = per_class  # weighs the positives of each one-vs-rest problem
+            config["class_weight"] = per_class  # weighs the positives of each one-vs-rest problem
         else:
             label_index = np.searchsorted(classes, y_raw)
             sw = (per_class[label_index] * (1.0 if sw is None else sw)).astype(dtype)
-    flat = _initial_params(coef_init, intercept_init, n_outputs, n_features, dtype)
-    if not p["fit_intercept"]:
-        flat[n_outputs * n_features :] = 0.0
-    n_params = flat.shape[0]
-    n_penalized = n_outputs * n_features
+    flat = state.params
+    average = state.average
+    per_update, t0 = state.per_update, state.t0
     classifier = p["loss"] in CLASSIFICATION_LOSSES
 
-    l1_ratio = {None: 0.0, "l2": 0.0, "l1": 1.0, "elasticnet": p["l1_ratio"]}[p["penalty"]]
-    strength = 0.0 if p["penalty"] is None else p["alpha"]
-    per_update = p["learning_rate"] if p["learning_rate"] in PER_UPDATE else "constant"
-    t0 = optimal_t0(p["alpha"], p["loss"], p["epsilon"]) if per_update == "optimal" else 1.0
-    average = np.zeros(n_params, dtype) if p["average"] > 0 else None
-    slots = OPTIMIZER_STATE_SLOTS[p["optimizer"]]
-    config: dict[str, Any] = dict(
-        n_outputs=n_outputs,
-        fit_intercept=p["fit_intercept"],
-        loss=p["loss"],
-        epsilon=p["epsilon"],
-        class_weight=ovr_class_weight,
-        method=p["method"],
-        batch_size=p["batch_size"],
-        learning_rate=per_update,
-        eta0=p["eta0"],
-        power_t=p["power_t"],
-        optimal_t0=t0,
-        alpha=p["alpha"],
-        penalty_l2=strength * (1.0 - l1_ratio),
-        penalty_l1=strength * l1_ratio,
-        penalty_state=np.zeros(n_penalized + 1, dtype) if strength * l1_ratio > 0 else None,
-        optimizer=p["optimizer"],
-        momentum=p["momentum"],
-        beta_1=p["beta_1"],
-        beta_2=p["beta_2"],
-        eps=p["eps"],
-        optimizer_state=np.zeros((slots, n_params), dtype) if slots else None,
-        average=average,
-        average_start=max(p["average"], 1),
-        t=0,
-        n_threads=p["n_threads"],
-        update_losses=None,
-    )
-
-    rng = np.random.default_rng(p["random_state"])
+    rng = state.rng
     if p["early_stopping"]:
         train, val = _validation_split(rng, y_enc, p["validation_fraction"], classifier)
         X_val, y_val = X[val], y_enc[val]
     else:
         train, X_val, y_val = None, None, None
     n_train = n_samples if train is None else len(train)
-
-    def reported_params() -> np.ndarray:
-        averaging = average is not None and config["t"] >= config["average_start"]
-        return average if averaging else flat  # type: ignore[return-value]
 
     loss_history: list[float] = []
     validation_history: list[float] = []
@@ -479,16 +563,16 @@ def run_fit(
     update_losses: list[np.ndarray] = []
     best = np.inf  # best loss, or minus the best validation score
     no_improvement = 0
-    adaptive_eta = p["eta0"]
     stop_reason = "max_iter"
     start = time.perf_counter()
-    for epoch in range(p["max_iter"]):
+    for _ in range(p["max_iter"]):
+        epoch = state.epochs_done
         if p["method"] == "batch" or not p["shuffle"]:
             order = train
         else:
             order = rng.permutation(n_samples) if train is None else train[rng.permutation(n_train)]
         if p["learning_rate"] == "adaptive":
-            config["eta0"] = adaptive_eta
+            config["eta0"] = state.adaptive_eta
         elif per_update == "constant":
             config["eta0"] = epoch_eta(p, epoch)
         lr_history.append(
@@ -519,11 +603,12 @@ def run_fit(
             )
             break
         config["t"] += n_updates
+        state.epochs_done += 1
         loss_history.append(float(epoch_loss))
         epoch_times.append(time.perf_counter() - start)
         if p["record_updates"]:
             update_losses.append(config["update_losses"][:n_updates].copy())
-        current = reported_params()
+        current = state.reported_params()
         score = None
         if X_val is not None:
             coef, intercept = _split_params(current, n_outputs, n_features)
@@ -548,8 +633,8 @@ def run_fit(
             no_improvement = no_improvement + 1 if monitored > best - p["tol"] else 0
             best = min(best, monitored)
             if no_improvement >= p["n_iter_no_change"]:
-                if p["learning_rate"] == "adaptive" and adaptive_eta > ADAPTIVE_MIN_ETA:
-                    adaptive_eta /= ADAPTIVE_DIVISOR
+                if p["learning_rate"] == "adaptive" and state.adaptive_eta > ADAPTIVE_MIN_ETA:
+                    state.adaptive_eta /= ADAPTIVE_DIVISOR
                     no_improvement = 0
                 else:
                     stop_reason = "tol"
@@ -559,7 +644,7 @@ def run_fit(
             break
     elapsed = time.perf_counter() - start
 
-    coef, intercept = _split_params(reported_params(), n_outputs, n_features)
+    coef, intercept = state.coef_intercept()
     return FitResult(
         coef=coef,
         intercept=intercept,

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ._api import run_fit
+from ._api import default_params, run_fit
 from ._losses import output_loss
 from ._result import FitResult
 
@@ -184,13 +184,5 @@ def fit(X: Any, y: Any, **params: Any) -> FitResult:
     -------
     FitResult
     """
-    import inspect
-
-    from ._api import fit as fast_fit
-
-    bound = inspect.signature(fast_fit).bind(X, y, **params)  # the same names, the same errors
-    bound.apply_defaults()
-    args = dict(bound.arguments)
-    X, y = args.pop("X"), args.pop("y")
-    extras = {k: args.pop(k) for k in ("coef_init", "intercept_init", "sample_weight")}
-    return run_fit(X, y, args, kernel=run_epoch, **extras)
+    data = {k: params.pop(k, None) for k in ("coef_init", "intercept_init", "sample_weight")}
+    return run_fit(X, y, default_params(**params), kernel=run_epoch, **data)
