@@ -10,6 +10,7 @@ import pytest
 MODULES = [
     "gdfast",
     "gdfast._api",
+    "gdfast._minimize",
     "gdfast._result",
     "gdfast._threads",
     "gdfast.reference",

@@ -12,6 +12,7 @@ draws the permutations, schedules, stops and builds the result.
 
 from . import reference
 from ._api import fit
+from ._minimize import minimize
 from ._result import FitResult
 from ._threads import get_num_threads, set_num_threads
 
@@ -22,6 +23,7 @@ __all__ = [
     "__version__",
     "fit",
     "get_num_threads",
+    "minimize",
     "reference",
     "set_num_threads",
 ]

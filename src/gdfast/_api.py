@@ -123,7 +123,7 @@ def fit(
         (eta0 decay_rate^(e // step_size)), ``"cosine"`` (from eta0 down to
         eta_min over max_iter epochs), or a callable ``epoch -> eta``.
     eta0 : float, default=0.01
-        The initial learning rate (> 0).
+        The initial learning rate (> 0; unused by ``"optimal"``).
     power_t : float, default=0.25
         Exponent of ``"invscaling"``.
     decay_rate : float, default=0.9
@@ -256,7 +256,8 @@ def _check_params(params: dict[str, Any]) -> dict[str, Any]:
     p["step_size"] = check_int("step_size", p["step_size"], minimum=1)
     p["max_iter"] = check_int("max_iter", p["max_iter"], minimum=1)
     p["n_iter_no_change"] = check_int("n_iter_no_change", p["n_iter_no_change"], minimum=1)
-    p["eta0"] = check_float("eta0", p["eta0"], positive=True)
+    # scikit-learn's rule: "optimal" ignores eta0, every other schedule starts from it
+    p["eta0"] = check_float("eta0", p["eta0"], positive=p["learning_rate"] != "optimal")
     for name in ("alpha", "epsilon", "power_t", "eta_min"):
         p[name] = check_float(name, p[name], non_negative=True)
     for name in ("decay_rate", "l1_ratio"):

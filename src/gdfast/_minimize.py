@@ -6,7 +6,7 @@ import math
 import numbers
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -88,9 +88,11 @@ def minimize(
         result has the dtype of ``x0``), other dtypes become float64. ``grad``
         is converted to this dtype.
     X : array-like or sparse matrix with n_samples rows, optional
-        Data whose rows are batched. Passed to ``fun`` as given (not converted),
-        indexed along its first axis. None: the objective is deterministic and
-        every epoch makes one update from ``fun(w, None, None)``.
+        Data whose rows are batched: read with ``np.asarray`` (any dtype and
+        number of dimensions, kept as they are; NaN or inf in float data is an
+        error) or as a SciPy CSR matrix, and indexed along its first axis.
+        None: the objective is deterministic and every epoch makes one update
+        from ``fun(w, None, None)``.
     y : array-like with n_samples rows, optional
         Targets, batched with ``X``.
     method : {"batch", "minibatch", "sgd"} or None, default=None
@@ -174,9 +176,13 @@ def minimize(
     >>> bool(np.abs(res.coef).max() < 1e-3), res.n_updates
     (True, 500)
     """
-    params = {name: value for name, value in locals().items() if name not in ("fun", "x0", "X", "y")}
+    params = {
+        name: value for name, value in locals().items() if name not in ("fun", "x0", "X", "y")
+    }
     if not callable(fun):
-        raise TypeError(f"fun: expected a callable fun(w, X_batch, y_batch), got {type(fun).__name__}")
+        raise TypeError(
+            f"fun: expected a callable fun(w, X_batch, y_batch), got {type(fun).__name__}"
+        )
     x = _check_x0(x0)
     X, y, n_samples = _check_data(X, y)
     p = _check_params(params, has_data=X is not None)
@@ -184,7 +190,7 @@ def minimize(
 
 
 def _check_x0(x0: Any) -> np.ndarray:
-    x = _as_float_array("x0", x0)
+    x = _as_float_array("x0", x0) if np.ndim(x0) else np.asarray(x0)  # keep a scalar 0-D
     if x.ndim != 1:
         raise ValueError(
             f"x0: expected a 1-D array, got {x.ndim}-D; flatten the parameters "
@@ -296,6 +302,35 @@ def _first_output(out: Any, x: np.ndarray) -> tuple[float, np.ndarray]:
     return float(loss), g
 
 
+def _output(out: Any, x: np.ndarray, *, strict: bool) -> tuple[float, np.ndarray]:
+    """fun's (loss, grad) as (float, array like x); checked in full when strict."""
+    if strict:
+        return _first_output(out, x)
+    try:
+        loss, grad = out
+        loss = float(loss)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"fun: must return a pair (loss, grad) of numbers ({exc})") from exc
+    g = np.ascontiguousarray(grad, dtype=x.dtype)
+    if g.shape != x.shape:
+        raise ValueError(f"fun: returned a gradient of shape {g.shape}; x0 has shape {x.shape}")
+    return loss, g
+
+
+def _batches(
+    X: Any, y: Any, order: np.ndarray | None, step: int, n_rows: int
+) -> Iterator[tuple[Any, Any, int]]:
+    """(X_batch, y_batch, n_batch_rows) for each update of one epoch."""
+    if X is None:
+        yield None, None, 1
+    elif step >= n_rows and order is None:
+        yield X, y, n_rows  # batch: all rows, as given
+    else:
+        for first in range(0, n_rows, step):
+            rows = slice(first, first + step) if order is None else order[first : first + step]
+            yield X[rows], None if y is None else y[rows], min(step, n_rows - first)
+
+
 def _descend(
     fun: Objective, x: np.ndarray, X: Any, y: Any, n_samples: int, p: dict[str, Any]
 ) -> FitResult:
@@ -303,21 +338,15 @@ def _descend(
     method = p["method"]
     step = {"sgd": 1, "minibatch": p["batch_size"], "batch": max(n_samples, 1)}[method]
     n_rows = max(n_samples, 1)  # the deterministic objective counts as one sample
-    n_per_epoch = -(-n_rows // step)
-    slots = OPTIMIZER_STATE_SLOTS[p["optimizer"]]
-    state = np.zeros((slots, x.shape[0]), x.dtype) if slots else None
-    rules = dict(
-        optimizer=p["optimizer"],
-        momentum=p["momentum"],
-        beta_1=p["beta_1"],
-        beta_2=p["beta_2"],
-        eps=p["eps"],
+    optimizer, momentum, beta_1, beta_2, eps = (
+        p[name] for name in ("optimizer", "momentum", "beta_1", "beta_2", "eps")
     )
+    slots = OPTIMIZER_STATE_SLOTS[optimizer]
+    state = np.zeros((slots, x.shape[0]), x.dtype) if slots else None
     w = x.view()
     w.flags.writeable = False  # fun sees every update, but cannot write into the iterate
     per_update = p["learning_rate"] == "invscaling"
     rng = np.random.default_rng(p["random_state"])
-    shape = x.shape
     dtype = x.dtype
 
     loss_history: list[float] = []
@@ -334,41 +363,26 @@ def _descend(
         order = rng.permutation(n_samples) if method != "batch" and p["shuffle"] else None
         eta = adaptive_eta if p["learning_rate"] == "adaptive" else epoch_eta(p, epoch)
         lr_history.append(update_eta(p, t, 1.0) if per_update else eta)
-        losses = np.empty(n_per_epoch)
+        losses: list[float] = []
         last_good = x.copy()
         loss_sum = 0.0
-        k = t
-        for first in range(0, n_rows, step):
-            if X is None:
-                Xb, yb = None, None
-            elif method == "batch":
-                Xb, yb = X, y
-            else:
-                rows: Any = slice(first, first + step) if order is None else order[first : first + step]
-                Xb = X[rows]
-                yb = None if y is None else y[rows]
-            out = fun(w, Xb, yb)
-            if k == 0:
-                loss, g = _first_output(out, x)
-            else:
-                try:
-                    loss, grad = out
-                    loss = float(loss)
-                except (TypeError, ValueError) as exc:
-                    raise ValueError(f"fun: must return a pair (loss, grad) of numbers ({exc})") from exc
-                g = np.ascontiguousarray(grad, dtype=dtype)
-                if g.shape != shape:
-                    raise ValueError(f"fun: returned a gradient of shape {g.shape}; x0 has shape {shape}")
-                if not math.isfinite(loss):
-                    break
+        diverged = False
+        k = t  # the global number of the last update made
+        for Xb, yb, n_batch in _batches(X, y, order, step, n_rows):
+            loss, g = _output(fun(w, Xb, yb), x, strict=k == 0)
+            if not math.isfinite(loss):
+                diverged = True
+                break
             k += 1
-            _core.apply_update(
-                x, g, state, eta=update_eta(p, k - 1, 1.0) if per_update else eta, k=k, **rules
-            )
-            losses[k - t - 1] = loss
-            loss_sum += loss * (step if X is None or first + step <= n_rows else n_rows - first)
+            eta_k = update_eta(p, k - 1, 1.0) if per_update else eta
+            _core.apply_update(  # keywords spelled out: a **dict costs ~0.5 us a call
+                x, g, state, optimizer=optimizer, eta=eta_k, k=k,
+                momentum=momentum, beta_1=beta_1, beta_2=beta_2, eps=eps,
+            )  # fmt: skip
+            losses.append(loss)
+            loss_sum += loss * n_batch  # fun's loss is the mean over the batch's rows
         epoch_loss = loss_sum / n_rows
-        if k - t < n_per_epoch or not (math.isfinite(epoch_loss) and np.isfinite(x).all()):
+        if diverged or not (math.isfinite(epoch_loss) and np.isfinite(x).all()):
             x[:] = last_good
             lr_history.pop()
             stop_reason = "diverged"
@@ -383,7 +397,7 @@ def _descend(
         loss_history.append(float(epoch_loss))
         epoch_times.append(time.perf_counter() - start)
         if p["record_updates"]:
-            update_losses.append(losses)
+            update_losses.append(np.asarray(losses))
 
         if p["callback"] is not None:
             info = EpochInfo(
