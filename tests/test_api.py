@@ -264,8 +264,7 @@ def test_classification_data_is_deterministic():
 def test_training_state_carries_over_between_calls(method):
     # two calls of 2 epochs on one state == one call of 4 epochs: t, optimizer
     # moments, L1 state, averaging, the epoch count and the generator all carry over
-    from gdfast import _core
-    from gdfast._api import TrainingState, _check_params, default_params, run_fit
+    from gdfast._api import TrainingState, _check_params, compiled_epoch, default_params, run_fit
 
     X, y = make_regression()
     settings = dict(
@@ -282,7 +281,7 @@ def test_training_state_carries_over_between_calls(method):
     whole = gdfast.fit(X, y, max_iter=4, **settings)
     params = default_params(max_iter=2, **settings)
     state = TrainingState(_check_params(params), X.shape[1], X.dtype, None, 1)
-    run_fit(X, y, params, kernel=_core.run_epoch, state=state)
-    second = run_fit(X, y, params, kernel=_core.run_epoch, state=state)
+    run_fit(X, y, params, kernel=compiled_epoch, state=state)
+    second = run_fit(X, y, params, kernel=compiled_epoch, state=state)
     assert state.t == whole.n_updates == second.n_updates
     assert np.array_equal(second.coef, whole.coef) and second.intercept == whole.intercept

@@ -10,6 +10,8 @@ draws the permutations, schedules, stops and builds the result.
 'tol'
 """
 
+from typing import TYPE_CHECKING, Any
+
 from . import reference
 from ._api import fit
 from ._minimize import minimize
@@ -18,8 +20,13 @@ from ._threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
 
+if TYPE_CHECKING:
+    from .estimators import GDClassifier, GDRegressor
+
 __all__ = [
     "FitResult",
+    "GDClassifier",
+    "GDRegressor",
     "__version__",
     "fit",
     "get_num_threads",
@@ -27,3 +34,12 @@ __all__ = [
     "reference",
     "set_num_threads",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # the scikit-learn estimators load on first use: scikit-learn is an optional extra
+    if name in ("GDClassifier", "GDRegressor"):
+        from . import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'gdfast' has no attribute {name!r}")

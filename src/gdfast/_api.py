@@ -24,6 +24,7 @@ from ._schedules import (
 from ._threads import get_num_threads
 from ._validation import (
     CLASSIFICATION_LOSSES,
+    CsrData,
     LOSSES,
     METHODS,
     OPTIMIZER_STATE_SLOTS,
@@ -212,7 +213,7 @@ def fit(
         X,
         y,
         params,
-        kernel=_core.run_epoch,
+        kernel=compiled_epoch,
         coef_init=coef_init,
         intercept_init=intercept_init,
         sample_weight=sample_weight,
@@ -236,6 +237,11 @@ def default_params(**changes: Any) -> dict[str, Any]:
         raise TypeError(f"unknown parameter(s): {', '.join(sorted(unknown))}")
     params.update(changes)
     return params
+
+
+def compiled_epoch(X: np.ndarray | CsrData, *args: Any, **config: Any) -> tuple[float, int]:
+    """The C++ epoch; a sparse X travels as (data, indices, indptr, n_features)."""
+    return _core.run_epoch(X.parts if isinstance(X, CsrData) else X, *args, **config)
 
 
 def _check_flag(name: str, value: Any) -> bool:

@@ -55,9 +55,67 @@ def check_float(
     return out
 
 
+def is_sparse(value: Any) -> bool:
+    """A SciPy sparse matrix or array (without importing SciPy)."""
+    return hasattr(value, "tocsr") and hasattr(value, "nnz")
+
+
+class CsrData:
+    """A CSR matrix and the int64 index arrays the compiled core reads.
+
+    SciPy keeps int32 indices where they fit; the core reads int64, so they are
+    converted once per fit rather than once per epoch.
+    """
+
+    __slots__ = ("matrix", "parts")
+
+    def __init__(self, matrix: Any) -> None:
+        self.matrix = matrix
+        self.parts = (
+            matrix.data,
+            np.ascontiguousarray(matrix.indices, dtype=np.int64),
+            np.ascontiguousarray(matrix.indptr, dtype=np.int64),
+            int(matrix.shape[1]),
+        )
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return tuple(self.matrix.shape)  # type: ignore[return-value]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.matrix.dtype
+
+    def __getitem__(self, rows: Any) -> CsrData:
+        return CsrData(self.matrix[rows])
+
+    def __matmul__(self, other: np.ndarray) -> np.ndarray:
+        return np.asarray(self.matrix @ other)
+
+    def dense_rows(self, rows: np.ndarray) -> np.ndarray:
+        return self.matrix[rows].toarray()
+
+
+def check_sparse_X(X: Any, dtype: Any = None) -> CsrData:
+    """A SciPy sparse X as CSR (CSC and COO converted once) of float32/float64."""
+    matrix = X.tocsr()
+    if dtype is None:
+        dtype = matrix.dtype if matrix.dtype in (np.float32, np.float64) else np.float64
+    if matrix.dtype != dtype:
+        matrix = matrix.astype(dtype)
+    if matrix.ndim != 2:
+        raise ValueError(f"X: expected a 2-D matrix, got {matrix.ndim}-D")
+    if matrix.shape[0] == 0:
+        raise ValueError("X: empty, needs at least one sample")
+    if matrix.shape[1] == 0:
+        raise ValueError("X: has no features")
+    check_finite("X", matrix.data)
+    return CsrData(matrix)
+
+
 def _as_float_array(name: str, value: Any, dtype: Any = None) -> np.ndarray:
-    if hasattr(value, "tocsr") and hasattr(value, "nnz"):
-        raise TypeError(f"{name}: sparse input is not supported yet; pass {name}.toarray()")
+    if is_sparse(value):
+        raise TypeError(f"{name}: sparse input is not supported here; pass {name}.toarray()")
     try:
         arr = np.asarray(value)
     except Exception as exc:  # pandas extension arrays, ragged lists ...
@@ -78,8 +136,11 @@ def check_finite(name: str, arr: np.ndarray) -> None:
         raise ValueError(f"{name}: contains {kind}; remove or impute non-finite values")
 
 
-def check_X(X: Any, dtype: Any = None) -> np.ndarray:
-    """X as a C-contiguous float32/float64 2-D array, copied only when it must be."""
+def check_X(X: Any, dtype: Any = None) -> np.ndarray | CsrData:
+    """X as a C-contiguous float32/float64 2-D array, copied only when it must be,
+    or as :class:`CsrData` when it is a SciPy sparse matrix."""
+    if is_sparse(X):
+        return check_sparse_X(X, dtype)
     arr = _as_float_array("X", X, dtype)
     if arr.ndim != 2:
         raise ValueError(

@@ -25,6 +25,7 @@ import numpy as np
 
 from ._api import default_params, run_fit
 from ._losses import output_loss
+from ._validation import CsrData
 from ._result import FitResult
 
 
@@ -91,7 +92,7 @@ def _truncate_l1(w: np.ndarray, state: np.ndarray, l1: float, eta: Any) -> None:
 
 
 def run_epoch(
-    X: np.ndarray,
+    X: np.ndarray | CsrData,
     y: np.ndarray,
     sample_weight: np.ndarray | None,
     order: np.ndarray | None,
@@ -142,7 +143,7 @@ def run_epoch(
     n_updates = 0
     for start in range(0, idx.shape[0], step):
         rows = idx[start : start + step]
-        Xb = X[rows]
+        Xb = X.dense_rows(rows) if isinstance(X, CsrData) else X[rows]
         weights = np.ones(rows.shape[0], X.dtype) if sample_weight is None else sample_weight[rows]
         eta = dtype(_eta(learning_rate, eta0, power_t, alpha, optimal_t0, t))
         value, grad_scores = output_loss(loss, Xb @ W.T + b, y[rows], epsilon, class_weight)

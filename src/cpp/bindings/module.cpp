@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "gdfast/data.hpp"
 #include "gdfast/engine.hpp"
@@ -85,22 +86,21 @@ gdfast::ScheduleKind parse_schedule(const std::string& name) {
   throw py::value_error("learning_rate: unknown per-update schedule '" + name + "'");
 }
 
-template <class T>
-py::tuple run_epoch(const Array<T>& X, const Array<T>& y, const std::optional<Array<T>>& sample_weight,
-                    const std::optional<Array<std::int64_t>>& order, Array<T>& params,
-                    index_t n_outputs, bool fit_intercept, const std::string& loss, double epsilon,
-                    const std::optional<Array<double>>& class_weight,
-                    const std::string& method, index_t batch_size,
-                    const std::string& learning_rate, double eta0, double power_t,
-                    double optimal_t0, double alpha, double penalty_l2, double penalty_l1,
-                    std::optional<Array<T>>& penalty_state, const std::string& optimizer,
-                    double momentum, double beta_1, double beta_2, double eps,
-                    std::optional<Array<T>>& optimizer_state,
-                    std::optional<Array<T>>& average, index_t average_start, index_t t,
-                    int n_threads, std::optional<Array<double>>& update_losses) {
-  require(X.ndim() == 2, "X: expected a 2-D array, got " + std::to_string(X.ndim()) + "-D");
-  const index_t n = X.shape(0);
-  const index_t d = X.shape(1);
+// Everything after the data: the checks, the state arrays, the dispatch.
+template <class T, class View>
+py::tuple run_epoch_on(const View& view, const Array<T>& y, const std::optional<Array<T>>& sample_weight,
+                       const std::optional<Array<std::int64_t>>& order, Array<T>& params,
+                       index_t n_outputs, bool fit_intercept, const std::string& loss, double epsilon,
+                       const std::optional<Array<double>>& class_weight, const std::string& method,
+                       index_t batch_size, const std::string& learning_rate, double eta0,
+                       double power_t, double optimal_t0, double alpha, double penalty_l2,
+                       double penalty_l1, std::optional<Array<T>>& penalty_state,
+                       const std::string& optimizer, double momentum, double beta_1, double beta_2,
+                       double eps, std::optional<Array<T>>& optimizer_state,
+                       std::optional<Array<T>>& average, index_t average_start, index_t t,
+                       int n_threads, std::optional<Array<double>>& update_losses) {
+  const index_t n = view.n_rows;
+  const index_t d = view.n_cols;
   require(y.ndim() == 1 && y.shape(0) == n, "y: expected shape " + shape_text(n));
   require(!sample_weight || (sample_weight->ndim() == 1 && sample_weight->shape(0) == n),
           "sample_weight: expected shape " + shape_text(n));
@@ -165,20 +165,27 @@ py::tuple run_epoch(const Array<T>& X, const Array<T>& y, const std::optional<Ar
             "update_losses: expected at least " + std::to_string(n_updates) + " entries");
     losses_ptr = update_losses->mutable_data();
   }
-
-  const gdfast::DenseView<T> view{X.data(), n, d, d};
-  const T* y_ptr = y.data();
-  const T* sw_ptr = sample_weight ? sample_weight->data() : nullptr;
-  T* params_ptr = params.mutable_data();
-  const gdfast::EpochSettings settings{m, batch_size, n_threads};
-
   require(!class_weight || (class_weight->ndim() == 1 && class_weight->shape(0) == n_outputs),
           "class_weight: expected shape " + shape_text(n_outputs));
   const double* class_weight_ptr = class_weight ? class_weight->data() : nullptr;
 
+  const T* y_ptr = y.data();
+  const T* sw_ptr = sample_weight ? sample_weight->data() : nullptr;
+  T* params_ptr = params.mutable_data();
+  const gdfast::EpochSettings settings{m, batch_size, n_threads};
+  constexpr bool sparse = std::is_same_v<View, gdfast::CsrView<T>>;
+  const bool lazy = sparse && optimizer == "sgd" && m != gdfast::Method::batch;
+
   const gdfast::EpochStats stats = with_head(loss, epsilon, class_weight_ptr, [&](auto head) {
     using Head = decltype(head);
     gdfast::LinearModel<T, Head> model{params_ptr, head, d, n_outputs, fit_intercept};
+    if constexpr (sparse) {
+      if (lazy) {
+        py::gil_scoped_release no_gil;
+        return gdfast::run_lazy_epoch(view, y_ptr, sw_ptr, order_ptr, n_order, model, penalty,
+                                      schedule, averager, t, settings, losses_ptr);
+      }
+    }
     return with_rule<T>(optimizer, state_ptr, n_params, momentum, beta_1, beta_2, eps, [&](auto rule) {
       py::gil_scoped_release no_gil;
       return gdfast::run_epoch(view, y_ptr, sw_ptr, order_ptr, n_order, model, rule, penalty, schedule,
@@ -186,6 +193,60 @@ py::tuple run_epoch(const Array<T>& X, const Array<T>& y, const std::optional<Ar
     });
   });
   return py::make_tuple(stats.loss_sum, stats.n_updates);
+}
+
+template <class T>
+Array<T> exact_array(const py::handle& obj, const char* what) {
+  require(py::isinstance<py::array>(obj), std::string(what) + ": expected a NumPy array");
+  const auto arr = py::reinterpret_borrow<py::array>(obj);
+  require(arr.dtype().is(py::dtype::of<T>()) && (arr.flags() & py::array::c_style),
+          std::string(what) + ": expected a C-contiguous array of " + std::string(py::str(py::dtype::of<T>())));
+  return Array<T>::ensure(arr);  // same dtype and layout: a view, never a copy
+}
+
+// X is a dense array, or (data, indices, indptr, n_features) of a CSR matrix.
+template <class T>
+py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<Array<T>>& sample_weight,
+                    const std::optional<Array<std::int64_t>>& order, Array<T>& params,
+                    index_t n_outputs, bool fit_intercept, const std::string& loss, double epsilon,
+                    const std::optional<Array<double>>& class_weight, const std::string& method,
+                    index_t batch_size, const std::string& learning_rate, double eta0,
+                    double power_t, double optimal_t0, double alpha, double penalty_l2,
+                    double penalty_l1, std::optional<Array<T>>& penalty_state,
+                    const std::string& optimizer, double momentum, double beta_1, double beta_2,
+                    double eps, std::optional<Array<T>>& optimizer_state,
+                    std::optional<Array<T>>& average, index_t average_start, index_t t,
+                    int n_threads, std::optional<Array<double>>& update_losses) {
+  const auto on = [&](const auto& view) {
+    return run_epoch_on<T>(view, y, sample_weight, order, params, n_outputs, fit_intercept, loss,
+                           epsilon, class_weight, method, batch_size, learning_rate, eta0, power_t,
+                           optimal_t0, alpha, penalty_l2, penalty_l1, penalty_state, optimizer,
+                           momentum, beta_1, beta_2, eps, optimizer_state, average, average_start, t,
+                           n_threads, update_losses);
+  };
+  if (!py::isinstance<py::tuple>(X)) {
+    const Array<T> dense = exact_array<T>(X, "X");
+    require(dense.ndim() == 2, "X: expected a 2-D array, got " + std::to_string(dense.ndim()) + "-D");
+    return on(gdfast::DenseView<T>{dense.data(), dense.shape(0), dense.shape(1), dense.shape(1)});
+  }
+  const auto parts = py::reinterpret_borrow<py::tuple>(X);
+  require(parts.size() == 4, "X: a sparse X is (data, indices, indptr, n_features)");
+  const Array<T> data = exact_array<T>(parts[0], "X.data");
+  const Array<std::int64_t> indices = exact_array<std::int64_t>(parts[1], "X.indices");
+  const Array<std::int64_t> indptr = exact_array<std::int64_t>(parts[2], "X.indptr");
+  const index_t n_cols = parts[3].cast<index_t>();
+  require(data.ndim() == 1 && indices.ndim() == 1 && data.shape(0) == indices.shape(0),
+          "X: CSR data and indices must be 1-D of the same length");
+  require(indptr.ndim() == 1 && indptr.shape(0) >= 1, "X: CSR indptr must be 1-D and non-empty");
+  require(n_cols >= 0, "X: n_features must be >= 0");
+  const index_t n_rows = indptr.shape(0) - 1;
+  const std::int64_t* ptr = indptr.data();
+  require(ptr[0] == 0 && ptr[n_rows] == data.shape(0), "X: CSR indptr must run from 0 to nnz");
+  for (index_t i = 0; i < n_rows; ++i) require(ptr[i] <= ptr[i + 1], "X: CSR indptr must not decrease");
+  const std::int64_t* idx = indices.data();
+  for (index_t k = 0; k < indices.shape(0); ++k)
+    require(idx[k] >= 0 && idx[k] < n_cols, "X: CSR column index out of range");
+  return on(gdfast::CsrView<T>{data.data(), idx, ptr, n_rows, n_cols});
 }
 
 // One step of an update rule on a gradient computed in Python (gdfast.minimize).
@@ -221,19 +282,20 @@ void register_run_epoch(py::module_& m) {
         py::arg("eta"), py::arg("k"), py::arg("momentum"), py::arg("beta_1"), py::arg("beta_2"),
         py::arg("eps"),
         "One step of the update rule `optimizer` on `params` (in place), k the 1-based update number.");
-  m.def("run_epoch", &run_epoch<T>, py::arg("X").noconvert(), py::arg("y").noconvert(),
+  m.def("run_epoch", &run_epoch<T>, py::arg("X"), py::arg("y").noconvert(),
         py::arg("sample_weight").noconvert().none(true), py::arg("order").noconvert().none(true),
         py::arg("params").noconvert(), py::kw_only(), py::arg("n_outputs"), py::arg("fit_intercept"),
         py::arg("loss"), py::arg("epsilon"), py::arg("class_weight").noconvert().none(true),
-        py::arg("method"), py::arg("batch_size"),
-        py::arg("learning_rate"), py::arg("eta0"), py::arg("power_t"), py::arg("optimal_t0"),
-        py::arg("alpha"), py::arg("penalty_l2"), py::arg("penalty_l1"), py::arg("penalty_state").noconvert().none(true),
-        py::arg("optimizer"), py::arg("momentum"), py::arg("beta_1"), py::arg("beta_2"),
-        py::arg("eps"), py::arg("optimizer_state").noconvert().none(true),
-        py::arg("average").noconvert().none(true), py::arg("average_start"), py::arg("t"),
-        py::arg("n_threads"), py::arg("update_losses").noconvert().none(true),
+        py::arg("method"), py::arg("batch_size"), py::arg("learning_rate"), py::arg("eta0"),
+        py::arg("power_t"), py::arg("optimal_t0"), py::arg("alpha"), py::arg("penalty_l2"),
+        py::arg("penalty_l1"), py::arg("penalty_state").noconvert().none(true), py::arg("optimizer"),
+        py::arg("momentum"), py::arg("beta_1"), py::arg("beta_2"), py::arg("eps"),
+        py::arg("optimizer_state").noconvert().none(true), py::arg("average").noconvert().none(true),
+        py::arg("average_start"), py::arg("t"), py::arg("n_threads"),
+        py::arg("update_losses").noconvert().none(true),
         "Run one epoch over `order` (None: all rows in storage order), updating `params`,\n"
-        "`penalty_state`, `optimizer_state` and `average` in place.\n"
+        "`penalty_state`, `optimizer_state` and `average` in place. X is a dense array or\n"
+        "(data, indices, indptr, n_features) of a CSR matrix with int64 indices.\n"
         "Returns (sum of sample-weighted losses, number of updates).");
 }
 

@@ -54,4 +54,50 @@ struct DenseView {
   }
 };
 
+// One CSR row: the same two operations in O(non-zeros).
+template <class T>
+struct SparseRow {
+  const T* values;
+  const index_t* indices;
+  index_t nnz;
+
+  T dot(const T* w) const {
+    T s = T(0);
+    for (index_t k = 0; k < nnz; ++k) s += values[k] * w[indices[k]];
+    return s;
+  }
+
+  void axpy(T a, T* w) const {
+    for (index_t k = 0; k < nnz; ++k) w[indices[k]] += a * values[k];
+  }
+};
+
+// Compressed sparse rows, scipy's layout with 64-bit indices.
+template <class T>
+struct CsrView {
+  using value_type = T;
+  using row_type = SparseRow<T>;
+
+  const T* data = nullptr;
+  const index_t* indices = nullptr;
+  const index_t* indptr = nullptr;  // n_rows + 1 entries
+  index_t n_rows = 0;
+  index_t n_cols = 0;
+
+  row_type row(index_t i) const {
+    const index_t begin = indptr[i];
+    return {data + begin, indices + begin, indptr[i + 1] - begin};
+  }
+
+  void prefetch(index_t i) const {
+#if defined(__GNUC__)
+    const index_t begin = indptr[i];
+    __builtin_prefetch(data + begin, 0, 3);
+    __builtin_prefetch(indices + begin, 0, 3);
+#else
+    (void)i;
+#endif
+  }
+};
+
 }  // namespace gdfast

@@ -15,6 +15,7 @@
 #endif
 
 #include "data.hpp"
+#include "model.hpp"
 #include "penalty.hpp"
 #include "schedule.hpp"
 #include "update.hpp"
@@ -194,6 +195,147 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
     averager.update(params, n_params, t + 1);
     ++stats.n_updates;
   }
+  return stats;
+}
+
+// Sparse rows with the plain update rule, for sgd and minibatch: every update
+// costs O(non-zeros of its rows), never O(n_features).
+//   L2       the coefficients are stored as scale * v, so decaying all of them
+//            is one multiplication of `scale`;
+//   L1       the cumulative truncated gradient is path-independent for a weight
+//            no gradient touches, so a weight's missed truncations are applied
+//            just before its feature is next read, and to every weight at the
+//            end of the epoch: exact for L1 alone; with elasticnet the deferred
+//            truncation and the L2 decay trade places, a second-order
+//            difference of O(eta^2 * alpha^2) per step;
+//   average  the sum of the iterates is kept as U + C * v with C the sum of
+//            the scales, so a sparse step touches only its features of U.
+// With averaging, L1 truncates every weight at every step (O(n_features)):
+// deferring it would leave stale weights in the average.
+template <class Head, class T>
+EpochStats run_lazy_epoch(const CsrView<T>& X, const T* y, const T* sample_weight,
+                          const index_t* order, index_t n_order, LinearModel<T, Head>& model,
+                          const Penalty<T>& penalty, const Schedule<T>& schedule,
+                          const Averager<T>& averager, index_t t, const EpochSettings& settings,
+                          double* update_losses = nullptr) {
+  EpochStats stats;
+  if (n_order == 0) return stats;
+  const index_t d = model.n_features;
+  const index_t k = model.n_outputs;
+  const index_t n_coef = k * d;
+  T* v = model.params;
+  T* intercept = v + n_coef;
+  T scale = T(1);
+  constexpr T kMinScale = T(1e-9);  // fold the scale into v before it underflows
+
+  const bool averaging = averager.average != nullptr;
+  const bool l1 = penalty.l1 != T(0);
+  const bool lazy_l1 = l1 && !averaging;
+  // U and C of the sum of averaged iterates, S = U + C * v; S = n * average on entry.
+  std::vector<T> U;
+  T C = T(0);
+  index_t n_averaged = averaging ? std::max<index_t>(0, t - averager.start + 1) : 0;
+  if (averaging) {
+    U.assign(averager.average, averager.average + n_coef);
+    for (T& u : U) u *= static_cast<T>(n_averaged);
+  }
+
+  // Move coefficient `idx` (in v's units) by delta, keeping the average's sum.
+  auto move = [&](index_t idx, T delta) {
+    v[idx] += delta;
+    if (averaging) U[idx] -= C * delta;
+  };
+  // Truncate coefficient idx by the L1 penalty it has not received yet
+  // (penalty.q and penalty.u are in true units: scale * v).
+  auto truncate = [&](index_t idx) {
+    const T before = scale * v[idx];
+    T after = before;
+    if (before > T(0)) {
+      after = std::max(T(0), before - (*penalty.u + penalty.q[idx]));
+    } else if (before < T(0)) {
+      after = std::min(T(0), before + (*penalty.u - penalty.q[idx]));
+    }
+    penalty.q[idx] += after - before;
+    if (after != before) move(idx, after / scale - v[idx]);
+  };
+  auto truncate_row = [&](const SparseRow<T>& row) {
+    for (index_t c = 0; c < k; ++c)
+      for (index_t j = 0; j < row.nnz; ++j) truncate(c * d + row.indices[j]);
+  };
+
+  const index_t step = settings.method == Method::sgd ? 1 : std::min(settings.batch_size, n_order);
+  std::vector<T> dp(static_cast<std::size_t>(step * k));
+  std::vector<T> p(static_cast<std::size_t>(k));
+  for (index_t first = 0; first < n_order; first += step, ++t) {
+    const index_t count = std::min(step, n_order - first);
+    const T eta = schedule(t);
+    if (settings.method == Method::sgd && first + detail::kPrefetchAhead < n_order && order)
+      X.prefetch(order[first + detail::kPrefetchAhead]);
+
+    // 1. predictions of every row at the same (caught-up) weights
+    double loss = 0.0;
+    for (index_t r = 0; r < count; ++r) {
+      const index_t i = detail::sample_at(order, first + r);
+      const auto row = X.row(i);
+      if (lazy_l1) truncate_row(row);
+      for (index_t c = 0; c < k; ++c) p[c] = scale * row.dot(v + c * d) + intercept[c];
+      const T w = sample_weight ? sample_weight[i] : T(1);
+      loss += static_cast<double>(w * model.head.loss(p.data(), y[i], dp.data() + r * k, k));
+      for (index_t c = 0; c < k; ++c) dp[r * k + c] *= w;
+    }
+    stats.loss_sum += loss;
+    if (update_losses) update_losses[stats.n_updates] = loss / static_cast<double>(count);
+
+    // 2. the step: decay by the scale, the mean gradient from the rows
+    const T decay = T(1) - eta * penalty.l2;
+    if (decay > T(0)) {
+      scale *= decay;
+    } else {  // a step that large flips or zeroes the weights: apply it in full
+      for (index_t j = 0; j < n_coef; ++j) move(j, (decay - T(1)) * v[j]);
+    }
+    const T rate = eta / static_cast<T>(count);
+    for (index_t r = 0; r < count; ++r) {
+      const auto row = X.row(detail::sample_at(order, first + r));
+      for (index_t c = 0; c < k; ++c) {
+        const T a = -rate * dp[r * k + c] / scale;
+        for (index_t j = 0; j < row.nnz; ++j) move(c * d + row.indices[j], a * row.values[j]);
+        if (model.fit_intercept) intercept[c] -= rate * dp[r * k + c];
+      }
+    }
+
+    // 3. L1 on the rows' features (lazy) or on all (with averaging)
+    if (l1) {
+      *penalty.u += penalty.l1 * eta;
+      if (lazy_l1) {
+        for (index_t r = 0; r < count; ++r) truncate_row(X.row(detail::sample_at(order, first + r)));
+      } else {
+        for (index_t j = 0; j < n_coef; ++j) truncate(j);
+      }
+    }
+
+    // 4. averaging: one more iterate in the sum
+    if (averaging && t + 1 >= averager.start) {
+      C += scale;
+      ++n_averaged;
+      T* avg_b = averager.average + n_coef;
+      const T weight = T(1) / static_cast<T>(n_averaged);
+      for (index_t c = 0; c < k; ++c) avg_b[c] += (intercept[c] - avg_b[c]) * weight;
+    }
+    if (scale < kMinScale) {
+      for (index_t j = 0; j < n_coef; ++j) v[j] *= scale;
+      C /= scale;
+      scale = T(1);
+    }
+    ++stats.n_updates;
+  }
+
+  if (lazy_l1)
+    for (index_t j = 0; j < n_coef; ++j) truncate(j);
+  if (averaging && n_averaged > 0) {
+    const T inv = T(1) / static_cast<T>(n_averaged);
+    for (index_t j = 0; j < n_coef; ++j) averager.average[j] = (U[j] + C * v[j]) * inv;
+  }
+  for (index_t j = 0; j < n_coef; ++j) v[j] *= scale;
   return stats;
 }
 
