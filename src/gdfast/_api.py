@@ -24,12 +24,12 @@ from ._schedules import (
 from ._threads import get_num_threads
 from ._validation import (
     CLASSIFICATION_LOSSES,
-    CsrData,
     LOSSES,
     METHODS,
     OPTIMIZER_STATE_SLOTS,
     OPTIMIZERS,
     PENALTIES,
+    CsrData,
     check_choice,
     check_finite,
     check_float,

@@ -25,8 +25,8 @@ import numpy as np
 
 from ._api import default_params, run_fit
 from ._losses import output_loss
-from ._validation import CsrData
 from ._result import FitResult
+from ._validation import CsrData
 
 
 def _eta(learning_rate: str, eta0: float, power_t: float, alpha: float, t0: float, t: int) -> float:
