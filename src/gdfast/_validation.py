@@ -80,7 +80,8 @@ class CsrData:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return tuple(self.matrix.shape)  # type: ignore[return-value]
+        n_rows, n_cols = self.matrix.shape
+        return int(n_rows), int(n_cols)
 
     @property
     def dtype(self) -> np.dtype:
