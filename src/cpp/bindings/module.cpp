@@ -4,20 +4,19 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string>
-#include <type_traits>
 
-#include "gdfast/data.hpp"
+#include "../kernels/dispatch.hpp"
+#include "../kernels/request.hpp"
 #include "gdfast/engine.hpp"
-#include "gdfast/loss.hpp"
-#include "gdfast/model.hpp"
-#include "gdfast/penalty.hpp"
-#include "gdfast/schedule.hpp"
-#include "gdfast/update.hpp"
 
 namespace py = pybind11;
 using gdfast::index_t;
+using gdfast::kernels::EpochRequest;
+using gdfast::kernels::Loss;
+using gdfast::kernels::Optimizer;
 
 namespace {
 
@@ -32,44 +31,33 @@ std::string shape_text(index_t a, index_t b = -1) {
   return "(" + std::to_string(a) + (b >= 0 ? ", " + std::to_string(b) : ",") + ")";
 }
 
-// The one place a loss name becomes a type.
-template <class F>
-auto with_head(const std::string& name, double epsilon, const double* class_weight, F&& f) {
-  using namespace gdfast;
-  if (name == "squared_error") return f(OneVsRestHead<SquaredError>{{}, class_weight});
-  if (name == "huber") return f(OneVsRestHead<Huber>{{epsilon}, class_weight});
-  if (name == "epsilon_insensitive") return f(OneVsRestHead<EpsilonInsensitive>{{epsilon}, class_weight});
-  if (name == "squared_epsilon_insensitive")
-    return f(OneVsRestHead<SquaredEpsilonInsensitive>{{epsilon}, class_weight});
-  if (name == "log_loss") return f(OneVsRestHead<LogLoss>{{}, class_weight});
-  if (name == "hinge") return f(OneVsRestHead<Hinge>{{}, class_weight});
-  if (name == "squared_hinge") return f(OneVsRestHead<SquaredHinge>{{}, class_weight});
-  if (name == "modified_huber") return f(OneVsRestHead<ModifiedHuber>{{}, class_weight});
-  if (name == "perceptron") return f(OneVsRestHead<Perceptron>{{}, class_weight});
-  if (name == "softmax") return f(SoftmaxHead{});
+Loss parse_loss(const std::string& name) {
+  static const std::pair<const char*, Loss> table[] = {
+      {"squared_error", Loss::squared_error},
+      {"huber", Loss::huber},
+      {"epsilon_insensitive", Loss::epsilon_insensitive},
+      {"squared_epsilon_insensitive", Loss::squared_epsilon_insensitive},
+      {"log_loss", Loss::log_loss},
+      {"hinge", Loss::hinge},
+      {"squared_hinge", Loss::squared_hinge},
+      {"modified_huber", Loss::modified_huber},
+      {"perceptron", Loss::perceptron},
+      {"softmax", Loss::softmax},
+  };
+  for (const auto& [key, value] : table)
+    if (name == key) return value;
   throw py::value_error("loss: unknown loss '" + name + "'");
 }
 
-index_t state_slots(const std::string& optimizer) {
-  if (optimizer == "sgd") return 0;
-  if (optimizer == "adam") return 2;
-  if (optimizer == "momentum" || optimizer == "nesterov" || optimizer == "adagrad" ||
-      optimizer == "rmsprop")
-    return 1;
-  throw py::value_error("optimizer: unknown optimizer '" + optimizer + "'");
-}
-
-// The one place an optimizer name becomes an update rule.
-template <class T, class F>
-auto with_rule(const std::string& name, T* state, index_t n_params, double momentum,
-               double beta_1, double beta_2, double eps, F&& f) {
-  using namespace gdfast;
-  if (name == "momentum") return f(MomentumUpdate<T>{state, T(momentum)});
-  if (name == "nesterov") return f(NesterovUpdate<T>{state, T(momentum)});
-  if (name == "adagrad") return f(AdagradUpdate<T>{state, T(eps)});
-  if (name == "rmsprop") return f(RmspropUpdate<T>{state, T(beta_2), T(eps)});
-  if (name == "adam") return f(AdamUpdate<T>{state, state + n_params, T(beta_1), T(beta_2), T(eps)});
-  return f(PlainUpdate{});
+Optimizer parse_optimizer(const std::string& name) {
+  static const std::pair<const char*, Optimizer> table[] = {
+      {"sgd", Optimizer::sgd},         {"momentum", Optimizer::momentum},
+      {"nesterov", Optimizer::nesterov}, {"adagrad", Optimizer::adagrad},
+      {"rmsprop", Optimizer::rmsprop}, {"adam", Optimizer::adam},
+  };
+  for (const auto& [key, value] : table)
+    if (name == key) return value;
+  throw py::value_error("optimizer: unknown optimizer '" + name + "'");
 }
 
 gdfast::Method parse_method(const std::string& name) {
@@ -86,148 +74,24 @@ gdfast::ScheduleKind parse_schedule(const std::string& name) {
   throw py::value_error("learning_rate: unknown per-update schedule '" + name + "'");
 }
 
-// Everything after the data: the checks, the state arrays, the dispatch.
-template <class T, class View>
-py::tuple run_epoch_on(const View& view, const Array<T>& y, const std::optional<Array<T>>& sample_weight,
-                       const std::optional<Array<std::int64_t>>& order, Array<T>& params,
-                       index_t n_outputs, bool fit_intercept, const std::string& loss, double epsilon,
-                       const std::optional<Array<double>>& class_weight, const std::string& method,
-                       index_t batch_size, const std::string& learning_rate, double eta0,
-                       double power_t, double optimal_t0, double alpha, double penalty_l2,
-                       double penalty_l1, std::optional<Array<T>>& penalty_state,
-                       const std::string& optimizer, double momentum, double beta_1, double beta_2,
-                       double eps, std::optional<Array<T>>& optimizer_state,
-                       std::optional<Array<T>>& average, index_t average_start, index_t t,
-                       int n_threads, std::optional<Array<double>>& update_losses) {
-  const index_t n = view.n_rows;
-  const index_t d = view.n_cols;
-  require(y.ndim() == 1 && y.shape(0) == n, "y: expected shape " + shape_text(n));
-  require(!sample_weight || (sample_weight->ndim() == 1 && sample_weight->shape(0) == n),
-          "sample_weight: expected shape " + shape_text(n));
-  require(n_outputs >= 1, "n_outputs: must be >= 1");
-  const index_t n_params = n_outputs * (d + 1);
-  require(params.ndim() == 1 && params.shape(0) == n_params, "params: expected shape " + shape_text(n_params));
-  require(params.writeable(), "params: must be writeable");
-  require(batch_size >= 1, "batch_size: must be >= 1");
-  require(n_threads >= 1, "n_threads: must be >= 1");
-  const gdfast::Method m = parse_method(method);
-
-  gdfast::Schedule<T> schedule;
-  schedule.kind = parse_schedule(learning_rate);
-  schedule.eta0 = eta0;
-  schedule.alpha = alpha;
-  schedule.t0 = optimal_t0;
-  schedule.power_t = power_t;
-
-  gdfast::Penalty<T> penalty;
-  penalty.l2 = static_cast<T>(penalty_l2);
-  penalty.l1 = static_cast<T>(penalty_l1);
-  const index_t n_penalized = n_outputs * d;
-  if (penalty.l1 != T(0)) {
-    require(penalty_state && penalty_state->ndim() == 1 && penalty_state->shape(0) == n_penalized + 1,
-            "penalty_state: expected shape " + shape_text(n_penalized + 1) + " for an L1 penalty");
-    penalty.q = penalty_state->mutable_data();
-    penalty.u = penalty.q + n_penalized;
-  }
-
-  const index_t slots = state_slots(optimizer);
-  T* state_ptr = nullptr;
-  if (slots > 0) {
-    require(optimizer_state && optimizer_state->ndim() == 2 && optimizer_state->shape(0) == slots &&
-                optimizer_state->shape(1) == n_params,
-            "optimizer_state: expected shape " + shape_text(slots, n_params));
-    state_ptr = optimizer_state->mutable_data();
-  }
-
-  gdfast::Averager<T> averager;
-  if (average) {
-    require(average->ndim() == 1 && average->shape(0) == n_params, "average: expected shape " + shape_text(n_params));
-    require(average_start >= 1, "average_start: must be >= 1");
-    averager.average = average->mutable_data();
-    averager.start = average_start;
-  }
-
-  const index_t* order_ptr = nullptr;
-  index_t n_order = n;
-  if (order) {
-    require(order->ndim() == 1, "order: expected a 1-D array");
-    n_order = order->shape(0);
-    order_ptr = order->data();
-    for (index_t k = 0; k < n_order; ++k)
-      require(order_ptr[k] >= 0 && order_ptr[k] < n, "order: index out of range [0, n_samples)");
-  }
-  const index_t n_updates = m == gdfast::Method::sgd         ? n_order
-                            : m == gdfast::Method::minibatch ? (n_order + batch_size - 1) / batch_size
-                                                             : (n_order > 0 ? 1 : 0);
-  double* losses_ptr = nullptr;
-  if (update_losses) {
-    require(update_losses->ndim() == 1 && update_losses->shape(0) >= n_updates,
-            "update_losses: expected at least " + std::to_string(n_updates) + " entries");
-    losses_ptr = update_losses->mutable_data();
-  }
-  require(!class_weight || (class_weight->ndim() == 1 && class_weight->shape(0) == n_outputs),
-          "class_weight: expected shape " + shape_text(n_outputs));
-  const double* class_weight_ptr = class_weight ? class_weight->data() : nullptr;
-
-  const T* y_ptr = y.data();
-  const T* sw_ptr = sample_weight ? sample_weight->data() : nullptr;
-  T* params_ptr = params.mutable_data();
-  const gdfast::EpochSettings settings{m, batch_size, n_threads};
-  constexpr bool sparse = std::is_same_v<View, gdfast::CsrView<T>>;
-  const bool lazy = sparse && optimizer == "sgd" && m != gdfast::Method::batch;
-
-  const gdfast::EpochStats stats = with_head(loss, epsilon, class_weight_ptr, [&](auto head) {
-    using Head = decltype(head);
-    gdfast::LinearModel<T, Head> model{params_ptr, head, d, n_outputs, fit_intercept};
-    if constexpr (sparse) {
-      if (lazy) {
-        py::gil_scoped_release no_gil;
-        return gdfast::run_lazy_epoch(view, y_ptr, sw_ptr, order_ptr, n_order, model, penalty,
-                                      schedule, averager, t, settings, losses_ptr);
-      }
-    }
-    return with_rule<T>(optimizer, state_ptr, n_params, momentum, beta_1, beta_2, eps, [&](auto rule) {
-      py::gil_scoped_release no_gil;
-      return gdfast::run_epoch(view, y_ptr, sw_ptr, order_ptr, n_order, model, rule, penalty, schedule,
-                               averager, t, settings, losses_ptr);
-    });
-  });
-  return py::make_tuple(stats.loss_sum, stats.n_updates);
+template <class T>
+Array<T> exact_array(const py::handle& obj, const std::string& what) {
+  // array_t's own check: an equivalent dtype and C order, so the borrow is a view, never a copy
+  require(py::isinstance<Array<T>>(obj),
+          what + ": expected a C-contiguous array of " + std::string(py::str(py::dtype::of<T>())));
+  return py::reinterpret_borrow<Array<T>>(obj);
 }
 
+// X as a dense view, or (data, indices, indptr, n_features) of a CSR matrix
+// as a sparse one; the arrays stay owned by the caller.
 template <class T>
-Array<T> exact_array(const py::handle& obj, const char* what) {
-  require(py::isinstance<py::array>(obj), std::string(what) + ": expected a NumPy array");
-  const auto arr = py::reinterpret_borrow<py::array>(obj);
-  require(arr.dtype().is(py::dtype::of<T>()) && (arr.flags() & py::array::c_style),
-          std::string(what) + ": expected a C-contiguous array of " + std::string(py::str(py::dtype::of<T>())));
-  return Array<T>::ensure(arr);  // same dtype and layout: a view, never a copy
-}
-
-// X is a dense array, or (data, indices, indptr, n_features) of a CSR matrix.
-template <class T>
-py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<Array<T>>& sample_weight,
-                    const std::optional<Array<std::int64_t>>& order, Array<T>& params,
-                    index_t n_outputs, bool fit_intercept, const std::string& loss, double epsilon,
-                    const std::optional<Array<double>>& class_weight, const std::string& method,
-                    index_t batch_size, const std::string& learning_rate, double eta0,
-                    double power_t, double optimal_t0, double alpha, double penalty_l2,
-                    double penalty_l1, std::optional<Array<T>>& penalty_state,
-                    const std::string& optimizer, double momentum, double beta_1, double beta_2,
-                    double eps, std::optional<Array<T>>& optimizer_state,
-                    std::optional<Array<T>>& average, index_t average_start, index_t t,
-                    int n_threads, std::optional<Array<double>>& update_losses) {
-  const auto on = [&](const auto& view) {
-    return run_epoch_on<T>(view, y, sample_weight, order, params, n_outputs, fit_intercept, loss,
-                           epsilon, class_weight, method, batch_size, learning_rate, eta0, power_t,
-                           optimal_t0, alpha, penalty_l2, penalty_l1, penalty_state, optimizer,
-                           momentum, beta_1, beta_2, eps, optimizer_state, average, average_start, t,
-                           n_threads, update_losses);
-  };
+void read_X(const py::object& X, EpochRequest<T>& r) {
   if (!py::isinstance<py::tuple>(X)) {
     const Array<T> dense = exact_array<T>(X, "X");
     require(dense.ndim() == 2, "X: expected a 2-D array, got " + std::to_string(dense.ndim()) + "-D");
-    return on(gdfast::DenseView<T>{dense.data(), dense.shape(0), dense.shape(1), dense.shape(1)});
+    r.dense = {dense.data(), dense.shape(0), dense.shape(1), dense.shape(1)};
+    r.n_features = dense.shape(1);
+    return;
   }
   const auto parts = py::reinterpret_borrow<py::tuple>(X);
   require(parts.size() == 4, "X: a sparse X is (data, indices, indptr, n_features)");
@@ -246,7 +110,137 @@ py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<
   const std::int64_t* idx = indices.data();
   for (index_t k = 0; k < indices.shape(0); ++k)
     require(idx[k] >= 0 && idx[k] < n_cols, "X: CSR column index out of range");
-  return on(gdfast::CsrView<T>{data.data(), idx, ptr, n_rows, n_cols});
+  r.sparse = true;
+  r.csr = {data.data(), idx, ptr, n_rows, n_cols};
+  r.n_features = n_cols;
+}
+
+// The best kernels this CPU runs, chosen once; GDFAST_ISA=baseline forces the
+// portable ones (for comparisons and bug reports).
+struct Kernels {
+  const char* name;
+  gdfast::EpochStats (*f64)(const EpochRequest<double>&);
+  gdfast::EpochStats (*f32)(const EpochRequest<float>&);
+
+  gdfast::EpochStats operator()(const EpochRequest<double>& r) const { return f64(r); }
+  gdfast::EpochStats operator()(const EpochRequest<float>& r) const { return f32(r); }
+};
+
+Kernels select_kernels() {
+  namespace k = gdfast::kernels;
+  const char* forced = std::getenv("GDFAST_ISA");
+  const bool portable = forced != nullptr && std::string(forced) == "baseline";
+#if defined(GDFAST_HAS_KERNELS_X86_64_V3)
+  if (!portable && __builtin_cpu_supports("x86-64-v3"))
+    return {"x86-64-v3", &k::x86_64_v3::run_epoch, &k::x86_64_v3::run_epoch};
+#endif
+  (void)portable;
+  return {"baseline", &k::baseline::run_epoch, &k::baseline::run_epoch};
+}
+
+const Kernels& kernels() {
+  static const Kernels selected = select_kernels();
+  return selected;
+}
+
+template <class T>
+py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<Array<T>>& sample_weight,
+                    const std::optional<Array<std::int64_t>>& order, Array<T>& params,
+                    index_t n_outputs, bool fit_intercept, const std::string& loss, double epsilon,
+                    const std::optional<Array<double>>& class_weight, const std::string& method,
+                    index_t batch_size, const std::string& learning_rate, double eta0,
+                    double power_t, double optimal_t0, double alpha, double penalty_l2,
+                    double penalty_l1, std::optional<Array<T>>& penalty_state,
+                    const std::string& optimizer, double momentum, double beta_1, double beta_2,
+                    double eps, std::optional<Array<T>>& optimizer_state,
+                    std::optional<Array<T>>& average, index_t average_start, index_t t,
+                    int n_threads, std::optional<Array<double>>& update_losses) {
+  EpochRequest<T> r;
+  read_X(X, r);
+  const index_t n = r.sparse ? r.csr.n_rows : r.dense.n_rows;
+  const index_t d = r.n_features;
+  require(y.ndim() == 1 && y.shape(0) == n, "y: expected shape " + shape_text(n));
+  require(!sample_weight || (sample_weight->ndim() == 1 && sample_weight->shape(0) == n),
+          "sample_weight: expected shape " + shape_text(n));
+  require(n_outputs >= 1, "n_outputs: must be >= 1");
+  const index_t n_params = n_outputs * (d + 1);
+  require(params.ndim() == 1 && params.shape(0) == n_params, "params: expected shape " + shape_text(n_params));
+  require(params.writeable(), "params: must be writeable");
+  require(batch_size >= 1, "batch_size: must be >= 1");
+  require(n_threads >= 1, "n_threads: must be >= 1");
+  r.y = y.data();
+  r.sample_weight = sample_weight ? sample_weight->data() : nullptr;
+  r.params = params.mutable_data();
+  r.n_outputs = n_outputs;
+  r.fit_intercept = fit_intercept;
+  r.loss = parse_loss(loss);
+  r.epsilon = epsilon;
+  require(!class_weight || (class_weight->ndim() == 1 && class_weight->shape(0) == n_outputs),
+          "class_weight: expected shape " + shape_text(n_outputs));
+  r.class_weight = class_weight ? class_weight->data() : nullptr;
+  r.settings = {parse_method(method), batch_size, n_threads};
+
+  r.schedule.kind = parse_schedule(learning_rate);
+  r.schedule.eta0 = eta0;
+  r.schedule.alpha = alpha;
+  r.schedule.t0 = optimal_t0;
+  r.schedule.power_t = power_t;
+
+  r.penalty.l2 = static_cast<T>(penalty_l2);
+  r.penalty.l1 = static_cast<T>(penalty_l1);
+  const index_t n_penalized = n_outputs * d;
+  if (r.penalty.l1 != T(0)) {
+    require(penalty_state && penalty_state->ndim() == 1 && penalty_state->shape(0) == n_penalized + 1,
+            "penalty_state: expected shape " + shape_text(n_penalized + 1) + " for an L1 penalty");
+    r.penalty.q = penalty_state->mutable_data();
+    r.penalty.u = r.penalty.q + n_penalized;
+  }
+
+  r.optimizer = parse_optimizer(optimizer);
+  r.momentum = momentum;
+  r.beta_1 = beta_1;
+  r.beta_2 = beta_2;
+  r.eps = eps;
+  const index_t slots = gdfast::kernels::state_slots(r.optimizer);
+  if (slots > 0) {
+    require(optimizer_state && optimizer_state->ndim() == 2 && optimizer_state->shape(0) == slots &&
+                optimizer_state->shape(1) == n_params,
+            "optimizer_state: expected shape " + shape_text(slots, n_params));
+    r.optimizer_state = optimizer_state->mutable_data();
+  }
+
+  if (average) {
+    require(average->ndim() == 1 && average->shape(0) == n_params, "average: expected shape " + shape_text(n_params));
+    require(average_start >= 1, "average_start: must be >= 1");
+    r.averager.average = average->mutable_data();
+    r.averager.start = average_start;
+  }
+
+  r.n_order = n;
+  if (order) {
+    require(order->ndim() == 1, "order: expected a 1-D array");
+    r.n_order = order->shape(0);
+    r.order = order->data();
+    for (index_t k = 0; k < r.n_order; ++k)
+      require(r.order[k] >= 0 && r.order[k] < n, "order: index out of range [0, n_samples)");
+  }
+  const index_t n_updates = r.settings.method == gdfast::Method::sgd ? r.n_order
+                            : r.settings.method == gdfast::Method::minibatch
+                                ? (r.n_order + batch_size - 1) / batch_size
+                                : (r.n_order > 0 ? 1 : 0);
+  if (update_losses) {
+    require(update_losses->ndim() == 1 && update_losses->shape(0) >= n_updates,
+            "update_losses: expected at least " + std::to_string(n_updates) + " entries");
+    r.update_losses = update_losses->mutable_data();
+  }
+  r.t = t;
+
+  gdfast::EpochStats stats;
+  {
+    py::gil_scoped_release no_gil;
+    stats = kernels()(r);
+  }
+  return py::make_tuple(stats.loss_sum, stats.n_updates);
 }
 
 // One step of an update rule on a gradient computed in Python (gdfast.minimize).
@@ -258,7 +252,8 @@ void apply_update(Array<T>& params, const Array<T>& grad, std::optional<Array<T>
   const index_t n = params.shape(0);
   require(grad.ndim() == 1 && grad.shape(0) == n, "grad: expected shape " + shape_text(n));
   require(k >= 1, "k: the update number must be >= 1");
-  const index_t slots = state_slots(optimizer);
+  const Optimizer rule_name = parse_optimizer(optimizer);
+  const index_t slots = gdfast::kernels::state_slots(rule_name);
   T* state_ptr = nullptr;
   if (slots > 0) {
     require(optimizer_state && optimizer_state->ndim() == 2 && optimizer_state->shape(0) == slots &&
@@ -268,7 +263,7 @@ void apply_update(Array<T>& params, const Array<T>& grad, std::optional<Array<T>
   }
   T* p = params.mutable_data();
   const T* g = grad.data();
-  with_rule<T>(optimizer, state_ptr, n, momentum, beta_1, beta_2, eps, [&](auto rule) {
+  gdfast::kernels::with_rule(rule_name, state_ptr, n, momentum, beta_1, beta_2, eps, [&](auto rule) {
     py::gil_scoped_release no_gil;
     rule.step(p, g, n, static_cast<T>(eta), k);
     return 0;
@@ -276,12 +271,7 @@ void apply_update(Array<T>& params, const Array<T>& grad, std::optional<Array<T>
 }
 
 template <class T>
-void register_run_epoch(py::module_& m) {
-  m.def("apply_update", &apply_update<T>, py::arg("params").noconvert(), py::arg("grad").noconvert(),
-        py::arg("optimizer_state").noconvert().none(true), py::kw_only(), py::arg("optimizer"),
-        py::arg("eta"), py::arg("k"), py::arg("momentum"), py::arg("beta_1"), py::arg("beta_2"),
-        py::arg("eps"),
-        "One step of the update rule `optimizer` on `params` (in place), k the 1-based update number.");
+void register_functions(py::module_& m) {
   m.def("run_epoch", &run_epoch<T>, py::arg("X"), py::arg("y").noconvert(),
         py::arg("sample_weight").noconvert().none(true), py::arg("order").noconvert().none(true),
         py::arg("params").noconvert(), py::kw_only(), py::arg("n_outputs"), py::arg("fit_intercept"),
@@ -297,15 +287,21 @@ void register_run_epoch(py::module_& m) {
         "`penalty_state`, `optimizer_state` and `average` in place. X is a dense array or\n"
         "(data, indices, indptr, n_features) of a CSR matrix with int64 indices.\n"
         "Returns (sum of sample-weighted losses, number of updates).");
+  m.def("apply_update", &apply_update<T>, py::arg("params").noconvert(), py::arg("grad").noconvert(),
+        py::arg("optimizer_state").noconvert().none(true), py::kw_only(), py::arg("optimizer"),
+        py::arg("eta"), py::arg("k"), py::arg("momentum"), py::arg("beta_1"), py::arg("beta_2"),
+        py::arg("eps"),
+        "One step of the update rule `optimizer` on `params` (in place), k the 1-based update number.");
 }
 
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "gdfast's compiled core (private: use gdfast.fit).";
-  register_run_epoch<double>(m);  // float64 first: overload resolution tries it first
-  register_run_epoch<float>(m);
+  register_functions<double>(m);  // float64 first: overload resolution tries it first
+  register_functions<float>(m);
   m.def("max_threads", &gdfast::max_threads, "Threads OpenMP would use by default (1 without OpenMP).");
+  m.attr("isa") = kernels().name;
 #if defined(GDFAST_HAS_OPENMP)
   m.attr("has_openmp") = true;
 #else

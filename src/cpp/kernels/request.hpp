@@ -1,0 +1,71 @@
+// One epoch, fully described by plain values: what the binding checked and
+// allocated, and what a kernel compiled for one instruction set runs.
+#pragma once
+
+#include <cstdint>
+
+#include "gdfast/data.hpp"
+#include "gdfast/engine.hpp"
+#include "gdfast/penalty.hpp"
+#include "gdfast/schedule.hpp"
+#include "gdfast/update.hpp"
+
+namespace gdfast::kernels {
+
+enum class Loss : std::int8_t {
+  squared_error,
+  huber,
+  epsilon_insensitive,
+  squared_epsilon_insensitive,
+  log_loss,
+  hinge,
+  squared_hinge,
+  modified_huber,
+  perceptron,
+  softmax,
+};
+
+enum class Optimizer : std::int8_t { sgd, momentum, nesterov, adagrad, rmsprop, adam };
+
+template <class T>
+struct EpochRequest {
+  bool sparse = false;
+  DenseView<T> dense;
+  CsrView<T> csr;
+  const T* y = nullptr;
+  const T* sample_weight = nullptr;  // nullptr: all ones
+  const index_t* order = nullptr;    // nullptr: storage order
+  index_t n_order = 0;
+  T* params = nullptr;  // [coef (n_outputs x n_features) | intercept (n_outputs)]
+  index_t n_features = 0;
+  index_t n_outputs = 1;
+  bool fit_intercept = true;
+  Loss loss = Loss::squared_error;
+  double epsilon = 0.1;
+  const double* class_weight = nullptr;  // one-vs-rest weights of the positives, or nullptr
+  Optimizer optimizer = Optimizer::sgd;
+  T* optimizer_state = nullptr;  // slots x n_params
+  double momentum = 0.9, beta_1 = 0.9, beta_2 = 0.999, eps = 1e-8;
+  Penalty<T> penalty;
+  Schedule<T> schedule;
+  Averager<T> averager;
+  index_t t = 0;
+  EpochSettings settings;
+  double* update_losses = nullptr;
+};
+
+// The instruction sets a kernel is compiled for; the binding picks the best
+// one the CPU runs, once.
+#define GDFAST_DECLARE_KERNELS(isa)                                  \
+  namespace isa {                                                     \
+  EpochStats run_epoch(const EpochRequest<double>& request);          \
+  EpochStats run_epoch(const EpochRequest<float>& request);           \
+  }
+
+GDFAST_DECLARE_KERNELS(baseline)
+#if defined(GDFAST_HAS_KERNELS_X86_64_V3)
+GDFAST_DECLARE_KERNELS(x86_64_v3)
+#endif
+#undef GDFAST_DECLARE_KERNELS
+
+}  // namespace gdfast::kernels
