@@ -83,7 +83,10 @@ double accumulate_rows(const Data& X, const typename Model::value_type* y,
                        typename Model::value_type* grad, typename Model::Workspace& ws) {
   using T = typename Model::value_type;
   double loss = 0.0;
-  for (index_t pos = first; pos < first + count; ++pos) {
+  const index_t end = first + count;
+  for (index_t pos = first; pos < end; ++pos) {
+    // Shuffled mini-batches gather rows at random too: fetch ahead, within the batch.
+    if (order && pos + kPrefetchAhead < end) X.prefetch(order[pos + kPrefetchAhead]);
     const index_t i = sample_at(order, pos);
     const auto row = X.row(i);
     const T w = sample_weight ? sample_weight[i] : T(1);

@@ -91,15 +91,21 @@ struct LinearModel {
   template <class Row>
   T loss(const Row& x, T y, Workspace& ws) const {
     const T* b = params + n_penalized();
+    T* dp = ws.dp.data();
+    if (n_outputs == 1) {  // regression and binary: no per-output bookkeeping
+      const T p = x.dot(params) + b[0];
+      return head.loss(&p, y, dp, 1);
+    }
     for (index_t c = 0; c < n_outputs; ++c) ws.p[c] = x.dot(params + c * n_features) + b[c];
-    return head.loss(ws.p.data(), y, ws.dp.data(), n_outputs);
+    return head.loss(ws.p.data(), y, dp, n_outputs);
   }
 
   template <class Row>
   void add_gradient(const Row& x, const Workspace& ws, T a, T* grad) const {
     T* grad_b = grad + n_penalized();
+    const T* dp = ws.dp.data();
     for (index_t c = 0; c < n_outputs; ++c) {
-      const T s = a * ws.dp[c];
+      const T s = a * dp[c];
       x.axpy(s, grad + c * n_features);
       if (fit_intercept) grad_b[c] += s;
     }
