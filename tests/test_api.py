@@ -285,3 +285,20 @@ def test_training_state_carries_over_between_calls(method):
     second = run_fit(X, y, params, kernel=compiled_epoch, state=state)
     assert state.t == whole.n_updates == second.n_updates
     assert np.array_equal(second.coef, whole.coef) and second.intercept == whole.intercept
+
+
+def test_background_shuffling_draws_the_same_orders():
+    # above the threshold the next permutation is drawn in a worker thread: the
+    # orders must be those of the generator drawn inline, subset or not
+    from gdfast._api import _EpochOrders
+
+    n = _EpochOrders.BACKGROUND_MIN_SAMPLES
+    subset = np.arange(0, 2 * n, 2)
+    for rows in (None, subset):
+        threaded = _EpochOrders(np.random.default_rng(11), n, rows, 3)
+        assert threaded._pool is not None
+        inline = np.random.default_rng(11)
+        for _ in range(3):
+            expected = inline.permutation(n)
+            assert np.array_equal(threaded.next(), expected if rows is None else rows[expected])
+        threaded.close()

@@ -420,6 +420,46 @@ def _split_params(flat: np.ndarray, n_outputs: int, n_features: int) -> tuple[np
     return flat[:n_coef].reshape(n_outputs, n_features).copy(), flat[n_coef:].copy()
 
 
+class _EpochOrders:
+    """The shuffled order of each epoch, in the generator's sequence.
+
+    On large data the next epoch's permutation is drawn in a worker thread while
+    the compiled epoch runs (it releases the GIL): on W3 (n = 1,000,000) a
+    permutation costs about 15 ms, a third of an epoch. Only the worker touches
+    the generator, one draw at a time, so the orders are the same as drawn inline.
+    """
+
+    BACKGROUND_MIN_SAMPLES = 50_000  # below, a thread hand-off costs more than it saves
+
+    def __init__(
+        self, rng: np.random.Generator, n: int, subset: np.ndarray | None, n_epochs: int
+    ) -> None:
+        self._rng, self._n, self._subset, self._left = rng, n, subset, n_epochs
+        self._pool = None
+        self._pending: Any = None
+        if n >= self.BACKGROUND_MIN_SAMPLES and n_epochs > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gdfast-shuffle")
+            self._pending = self._pool.submit(self._draw)
+
+    def _draw(self) -> np.ndarray:
+        order = self._rng.permutation(self._n)
+        return order if self._subset is None else self._subset[order]
+
+    def next(self) -> np.ndarray:
+        self._left -= 1
+        if self._pool is None:
+            return self._draw()
+        order = self._pending.result()
+        self._pending = self._pool.submit(self._draw) if self._left > 0 else None
+        return order
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 class TrainingState:
     """What carries over from one epoch to the next, and from one ``partial_fit``
     call to the next: the parameters, the update rule's and the penalty's state,
@@ -571,13 +611,12 @@ def run_fit(
     best = np.inf  # best loss, or minus the best validation score
     no_improvement = 0
     stop_reason = "max_iter"
+    shuffled = p["shuffle"] and p["method"] != "batch"
+    orders = _EpochOrders(rng, n_train, train, p["max_iter"]) if shuffled else None
     start = time.perf_counter()
     for _ in range(p["max_iter"]):
         epoch = state.epochs_done
-        if p["method"] == "batch" or not p["shuffle"]:
-            order = train
-        else:
-            order = rng.permutation(n_samples) if train is None else train[rng.permutation(n_train)]
+        order = orders.next() if orders is not None else train
         if p["learning_rate"] == "adaptive":
             config["eta0"] = state.adaptive_eta
         elif per_update == "constant":
@@ -650,6 +689,8 @@ def run_fit(
             stop_reason = "max_time"
             break
     elapsed = time.perf_counter() - start
+    if orders is not None:
+        orders.close()
 
     coef, intercept = state.coef_intercept()
     return FitResult(
