@@ -23,9 +23,11 @@ namespace {
 template <class T>
 using Array = py::array_t<T, py::array::c_style>;
 
-void require(bool ok, const std::string& message) {
-  if (!ok) throw py::value_error(message);
-}
+// The message is built only when the check fails: these run on every epoch.
+#define GDFAST_REQUIRE(ok, message) \
+  do {                              \
+    if (!(ok)) throw py::value_error(message); \
+  } while (false)
 
 std::string shape_text(index_t a, index_t b = -1) {
   return "(" + std::to_string(a) + (b >= 0 ? ", " + std::to_string(b) : ",") + ")";
@@ -77,7 +79,7 @@ gdfast::ScheduleKind parse_schedule(const std::string& name) {
 template <class T>
 Array<T> exact_array(const py::handle& obj, const std::string& what) {
   // array_t's own check: an equivalent dtype and C order, so the borrow is a view, never a copy
-  require(py::isinstance<Array<T>>(obj),
+  GDFAST_REQUIRE(py::isinstance<Array<T>>(obj),
           what + ": expected a C-contiguous array of " + std::string(py::str(py::dtype::of<T>())));
   return py::reinterpret_borrow<Array<T>>(obj);
 }
@@ -88,28 +90,28 @@ template <class T>
 void read_X(const py::object& X, EpochRequest<T>& r) {
   if (!py::isinstance<py::tuple>(X)) {
     const Array<T> dense = exact_array<T>(X, "X");
-    require(dense.ndim() == 2, "X: expected a 2-D array, got " + std::to_string(dense.ndim()) + "-D");
+    GDFAST_REQUIRE(dense.ndim() == 2, "X: expected a 2-D array, got " + std::to_string(dense.ndim()) + "-D");
     r.dense = {dense.data(), dense.shape(0), dense.shape(1), dense.shape(1)};
     r.n_features = dense.shape(1);
     return;
   }
   const auto parts = py::reinterpret_borrow<py::tuple>(X);
-  require(parts.size() == 4, "X: a sparse X is (data, indices, indptr, n_features)");
+  GDFAST_REQUIRE(parts.size() == 4, "X: a sparse X is (data, indices, indptr, n_features)");
   const Array<T> data = exact_array<T>(parts[0], "X.data");
   const Array<std::int64_t> indices = exact_array<std::int64_t>(parts[1], "X.indices");
   const Array<std::int64_t> indptr = exact_array<std::int64_t>(parts[2], "X.indptr");
   const index_t n_cols = parts[3].cast<index_t>();
-  require(data.ndim() == 1 && indices.ndim() == 1 && data.shape(0) == indices.shape(0),
+  GDFAST_REQUIRE(data.ndim() == 1 && indices.ndim() == 1 && data.shape(0) == indices.shape(0),
           "X: CSR data and indices must be 1-D of the same length");
-  require(indptr.ndim() == 1 && indptr.shape(0) >= 1, "X: CSR indptr must be 1-D and non-empty");
-  require(n_cols >= 0, "X: n_features must be >= 0");
+  GDFAST_REQUIRE(indptr.ndim() == 1 && indptr.shape(0) >= 1, "X: CSR indptr must be 1-D and non-empty");
+  GDFAST_REQUIRE(n_cols >= 0, "X: n_features must be >= 0");
   const index_t n_rows = indptr.shape(0) - 1;
   const std::int64_t* ptr = indptr.data();
-  require(ptr[0] == 0 && ptr[n_rows] == data.shape(0), "X: CSR indptr must run from 0 to nnz");
-  for (index_t i = 0; i < n_rows; ++i) require(ptr[i] <= ptr[i + 1], "X: CSR indptr must not decrease");
+  GDFAST_REQUIRE(ptr[0] == 0 && ptr[n_rows] == data.shape(0), "X: CSR indptr must run from 0 to nnz");
+  for (index_t i = 0; i < n_rows; ++i) GDFAST_REQUIRE(ptr[i] <= ptr[i + 1], "X: CSR indptr must not decrease");
   const std::int64_t* idx = indices.data();
   for (index_t k = 0; k < indices.shape(0); ++k)
-    require(idx[k] >= 0 && idx[k] < n_cols, "X: CSR column index out of range");
+    GDFAST_REQUIRE(idx[k] >= 0 && idx[k] < n_cols, "X: CSR column index out of range");
   r.sparse = true;
   r.csr = {data.data(), idx, ptr, n_rows, n_cols};
   r.n_features = n_cols;
@@ -159,15 +161,15 @@ py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<
   read_X(X, r);
   const index_t n = r.sparse ? r.csr.n_rows : r.dense.n_rows;
   const index_t d = r.n_features;
-  require(y.ndim() == 1 && y.shape(0) == n, "y: expected shape " + shape_text(n));
-  require(!sample_weight || (sample_weight->ndim() == 1 && sample_weight->shape(0) == n),
+  GDFAST_REQUIRE(y.ndim() == 1 && y.shape(0) == n, "y: expected shape " + shape_text(n));
+  GDFAST_REQUIRE(!sample_weight || (sample_weight->ndim() == 1 && sample_weight->shape(0) == n),
           "sample_weight: expected shape " + shape_text(n));
-  require(n_outputs >= 1, "n_outputs: must be >= 1");
+  GDFAST_REQUIRE(n_outputs >= 1, "n_outputs: must be >= 1");
   const index_t n_params = n_outputs * (d + 1);
-  require(params.ndim() == 1 && params.shape(0) == n_params, "params: expected shape " + shape_text(n_params));
-  require(params.writeable(), "params: must be writeable");
-  require(batch_size >= 1, "batch_size: must be >= 1");
-  require(n_threads >= 1, "n_threads: must be >= 1");
+  GDFAST_REQUIRE(params.ndim() == 1 && params.shape(0) == n_params, "params: expected shape " + shape_text(n_params));
+  GDFAST_REQUIRE(params.writeable(), "params: must be writeable");
+  GDFAST_REQUIRE(batch_size >= 1, "batch_size: must be >= 1");
+  GDFAST_REQUIRE(n_threads >= 1, "n_threads: must be >= 1");
   r.y = y.data();
   r.sample_weight = sample_weight ? sample_weight->data() : nullptr;
   r.params = params.mutable_data();
@@ -175,7 +177,7 @@ py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<
   r.fit_intercept = fit_intercept;
   r.loss = parse_loss(loss);
   r.epsilon = epsilon;
-  require(!class_weight || (class_weight->ndim() == 1 && class_weight->shape(0) == n_outputs),
+  GDFAST_REQUIRE(!class_weight || (class_weight->ndim() == 1 && class_weight->shape(0) == n_outputs),
           "class_weight: expected shape " + shape_text(n_outputs));
   r.class_weight = class_weight ? class_weight->data() : nullptr;
   r.settings = {parse_method(method), batch_size, n_threads};
@@ -190,7 +192,7 @@ py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<
   r.penalty.l1 = static_cast<T>(penalty_l1);
   const index_t n_penalized = n_outputs * d;
   if (r.penalty.l1 != T(0)) {
-    require(penalty_state && penalty_state->ndim() == 1 && penalty_state->shape(0) == n_penalized + 1,
+    GDFAST_REQUIRE(penalty_state && penalty_state->ndim() == 1 && penalty_state->shape(0) == n_penalized + 1,
             "penalty_state: expected shape " + shape_text(n_penalized + 1) + " for an L1 penalty");
     r.penalty.q = penalty_state->mutable_data();
     r.penalty.u = r.penalty.q + n_penalized;
@@ -203,33 +205,33 @@ py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<
   r.eps = eps;
   const index_t slots = gdfast::kernels::state_slots(r.optimizer);
   if (slots > 0) {
-    require(optimizer_state && optimizer_state->ndim() == 2 && optimizer_state->shape(0) == slots &&
+    GDFAST_REQUIRE(optimizer_state && optimizer_state->ndim() == 2 && optimizer_state->shape(0) == slots &&
                 optimizer_state->shape(1) == n_params,
             "optimizer_state: expected shape " + shape_text(slots, n_params));
     r.optimizer_state = optimizer_state->mutable_data();
   }
 
   if (average) {
-    require(average->ndim() == 1 && average->shape(0) == n_params, "average: expected shape " + shape_text(n_params));
-    require(average_start >= 1, "average_start: must be >= 1");
+    GDFAST_REQUIRE(average->ndim() == 1 && average->shape(0) == n_params, "average: expected shape " + shape_text(n_params));
+    GDFAST_REQUIRE(average_start >= 1, "average_start: must be >= 1");
     r.averager.average = average->mutable_data();
     r.averager.start = average_start;
   }
 
   r.n_order = n;
   if (order) {
-    require(order->ndim() == 1, "order: expected a 1-D array");
+    GDFAST_REQUIRE(order->ndim() == 1, "order: expected a 1-D array");
     r.n_order = order->shape(0);
     r.order = order->data();
     for (index_t k = 0; k < r.n_order; ++k)
-      require(r.order[k] >= 0 && r.order[k] < n, "order: index out of range [0, n_samples)");
+      GDFAST_REQUIRE(r.order[k] >= 0 && r.order[k] < n, "order: index out of range [0, n_samples)");
   }
   const index_t n_updates = r.settings.method == gdfast::Method::sgd ? r.n_order
                             : r.settings.method == gdfast::Method::minibatch
                                 ? (r.n_order + batch_size - 1) / batch_size
                                 : (r.n_order > 0 ? 1 : 0);
   if (update_losses) {
-    require(update_losses->ndim() == 1 && update_losses->shape(0) >= n_updates,
+    GDFAST_REQUIRE(update_losses->ndim() == 1 && update_losses->shape(0) >= n_updates,
             "update_losses: expected at least " + std::to_string(n_updates) + " entries");
     r.update_losses = update_losses->mutable_data();
   }
@@ -248,15 +250,15 @@ template <class T>
 void apply_update(Array<T>& params, const Array<T>& grad, std::optional<Array<T>>& optimizer_state,
                   const std::string& optimizer, double eta, index_t k, double momentum,
                   double beta_1, double beta_2, double eps) {
-  require(params.ndim() == 1 && params.writeable(), "params: expected a writeable 1-D array");
+  GDFAST_REQUIRE(params.ndim() == 1 && params.writeable(), "params: expected a writeable 1-D array");
   const index_t n = params.shape(0);
-  require(grad.ndim() == 1 && grad.shape(0) == n, "grad: expected shape " + shape_text(n));
-  require(k >= 1, "k: the update number must be >= 1");
+  GDFAST_REQUIRE(grad.ndim() == 1 && grad.shape(0) == n, "grad: expected shape " + shape_text(n));
+  GDFAST_REQUIRE(k >= 1, "k: the update number must be >= 1");
   const Optimizer rule_name = parse_optimizer(optimizer);
   const index_t slots = gdfast::kernels::state_slots(rule_name);
   T* state_ptr = nullptr;
   if (slots > 0) {
-    require(optimizer_state && optimizer_state->ndim() == 2 && optimizer_state->shape(0) == slots &&
+    GDFAST_REQUIRE(optimizer_state && optimizer_state->ndim() == 2 && optimizer_state->shape(0) == slots &&
                 optimizer_state->shape(1) == n,
             "optimizer_state: expected shape " + shape_text(slots, n));
     state_ptr = optimizer_state->mutable_data();
