@@ -15,6 +15,7 @@ MODULES = [
     "gdfast._threads",
     "gdfast.reference",
     "gdfast.datasets",
+    "gdfast.estimators",
 ]
 
 

@@ -98,9 +98,11 @@ class _GDBase(BaseEstimator):
 
     _estimator_kind = ""  # "regressor" or "classifier"
     _losses: tuple[str, ...] = ()
+    coef_: Any  # an ndarray, or a SciPy CSR matrix after sparsify()
+    intercept_: np.ndarray
 
     # --- parameters -------------------------------------------------------
-    def _check_own_params(self, *, partial: bool) -> None:
+    def _check_own_params(self, *, first_partial_fit: bool = False) -> None:
         """Check the parameters gdfast.fit does not check itself."""
         if self.loss not in self._losses:
             shown = ", ".join(repr(loss) for loss in self._losses)
@@ -122,7 +124,7 @@ class _GDBase(BaseEstimator):
             raise TypeError(f"warm_start: expected a bool, got {type(self.warm_start).__name__}")
         if self.penalty == "elasticnet" and self.l1_ratio is None:
             raise ValueError("l1_ratio must be set when penalty is 'elasticnet'")
-        if partial and self.early_stopping:
+        if first_partial_fit and self.early_stopping:  # after fit, scikit-learn lets it pass
             raise ValueError("early_stopping should be False with partial_fit")
 
     def _gdfast_params(self, **changes: Any) -> dict[str, Any]:
@@ -145,7 +147,7 @@ class _GDBase(BaseEstimator):
     # --- data ---------------------------------------------------------------
     def _validate_training_data(self, X: Any, y: Any, *, reset: bool) -> tuple[Any, np.ndarray]:
         # gdfast checks X for NaN / inf itself (one pass, not two); y is checked here.
-        return validate_data(  # type: ignore[no-any-return]
+        return validate_data(
             self,
             X,
             y,
@@ -153,6 +155,7 @@ class _GDBase(BaseEstimator):
             dtype=[np.float64, np.float32],
             order="C",
             ensure_all_finite=False,
+            y_numeric=self._estimator_kind == "regressor",
             reset=reset,
         )
 
@@ -165,9 +168,7 @@ class _GDBase(BaseEstimator):
     def _sample_weight(self, sample_weight: Any, X: Any) -> np.ndarray | None:
         if sample_weight is None:
             return None
-        return _check_sample_weight(  # type: ignore[no-any-return]
-            sample_weight, X, dtype=X.dtype, allow_all_zero_weights=bool(self.early_stopping)
-        )
+        return _check_sample_weight(sample_weight, X, dtype=X.dtype)
 
     # --- training -----------------------------------------------------------
     def _train(
@@ -245,8 +246,8 @@ class _GDBase(BaseEstimator):
     def _scores(self, X: Any) -> np.ndarray:
         """``X @ coef_.T + intercept_`` of shape (n_samples, n_outputs)."""
         coef = self.coef_
-        if not sparse.issparse(coef):
-            coef = coef.reshape(-1, coef.shape[-1])
+        if not sparse.issparse(coef) and coef.ndim == 1:  # the regressor's
+            return (X @ coef + self.intercept_)[:, np.newaxis]
         scores = X @ coef.T
         if sparse.issparse(scores):
             scores = scores.toarray()
@@ -283,6 +284,7 @@ class _GDBase(BaseEstimator):
         return self
 
     def __sklearn_tags__(self) -> Any:
+        """scikit-learn's tags: those of SGDRegressor / SGDClassifier (sparse X accepted)."""
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
@@ -295,7 +297,8 @@ class GDRegressor(RegressorMixin, _GDBase):
     with the same names, defaults and meaning; the ones after are gdfast's.
     With the defaults (``method="sgd"``, ``optimizer="sgd"``) the updates are
     scikit-learn's, sample by sample: with ``shuffle=False`` the coefficients
-    agree to rounding. The difference is the speed.
+    agree to rounding (shuffled, the permutations are gdfast's own). The
+    difference is the speed.
 
     Parameters
     ----------
@@ -392,6 +395,24 @@ default="sgd"
         The mean loss of every epoch since ``fit`` (``partial_fit`` appends).
     result_ : FitResult
         The result of the last ``fit`` or ``partial_fit`` call.
+
+    Notes
+    -----
+    Where gdfast and scikit-learn differ:
+
+    - ``tol`` tests the epoch's mean loss, as scikit-learn did before 1.8;
+      scikit-learn 1.8 and later test the loss plus the penalty, so with a
+      penalty the two may stop at different epochs (the updates are the same).
+    - A loss that becomes NaN or infinite stops the fit with a
+      ``RuntimeWarning`` and the last finite coefficients
+      (``result_.stop_reason == "diverged"``), where scikit-learn clips the
+      loss's derivative at 1e12 and raises ``ValueError`` on overflow.
+    - float32 data gives a float32 ``intercept_`` too.
+    - Sparse X gives the model dense X gives; scikit-learn damps the
+      intercept's updates by a factor 0.01 on sparse X.
+    - With ``warm_start`` and ``average``, a second ``fit`` starts from
+      ``coef_`` with a fresh average (as ``SGDClassifier`` does;
+      ``SGDRegressor`` carries its running average over).
 
     Examples
     --------
@@ -515,7 +536,7 @@ default="sgd"
         self : GDRegressor
             The fitted estimator.
         """
-        self._check_own_params(partial=False)
+        self._check_own_params()
         X, y = self._validate_training_data(X, y, reset=True)
         coef_init, intercept_init = self._warm_start_init(coef_init, intercept_init)
         self._train(
@@ -551,7 +572,7 @@ default="sgd"
             The updated estimator.
         """
         first_call = getattr(self, "_state", None) is None
-        self._check_own_params(partial=True)
+        self._check_own_params(first_partial_fit=first_call)
         X, y = self._validate_training_data(X, y, reset=first_call)
         self._train(X, y, partial=True, sample_weight=sample_weight)
         return self
@@ -689,6 +710,25 @@ default="sgd"
     result_ : FitResult
         The result of the last ``fit`` or ``partial_fit`` call.
 
+    Notes
+    -----
+    Where gdfast and scikit-learn differ:
+
+    - ``tol`` tests the epoch's mean loss, as scikit-learn did before 1.8;
+      scikit-learn 1.8 and later test the loss plus the penalty, so with a
+      penalty the two may stop at different epochs (the updates are the same).
+    - A loss that becomes NaN or infinite stops the fit with a
+      ``RuntimeWarning`` and the last finite coefficients
+      (``result_.stop_reason == "diverged"``), where scikit-learn clips the
+      loss's derivative at 1e12 and raises ``ValueError`` on overflow.
+    - float32 data gives a float32 ``intercept_`` too.
+    - Sparse X gives the model dense X gives; scikit-learn damps the
+      intercept's updates by a factor 0.01 on sparse X.
+    - One-vs-rest fits every class in one pass over the data: ``tol`` tests
+      the sum of the classes' losses, where scikit-learn stops each class on
+      its own (``n_iter_`` is then its largest count).
+    - The regression losses are ``GDRegressor``'s only.
+
     Examples
     --------
     >>> import numpy as np
@@ -710,6 +750,7 @@ default="sgd"
 
     _estimator_kind = "classifier"
     _losses = CLASSIFICATION_LOSSES
+    classes_: np.ndarray
 
     def __init__(
         self,
@@ -821,7 +862,7 @@ default="sgd"
         self : GDClassifier
             The fitted estimator.
         """
-        self._check_own_params(partial=False)
+        self._check_own_params()
         X, y = self._validate_training_data(X, y, reset=True)
         check_classification_targets(y)
         classes = np.unique(y)
@@ -869,7 +910,7 @@ default="sgd"
             The updated estimator.
         """
         first_call = getattr(self, "_state", None) is None
-        self._check_own_params(partial=True)
+        self._check_own_params(first_partial_fit=first_call)
         if first_call:
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
@@ -897,6 +938,7 @@ default="sgd"
         return self
 
     def _public_shapes(self, result: FitResult) -> tuple[np.ndarray, np.ndarray]:
+        assert result.classes is not None
         self.classes_ = result.classes
         return np.atleast_2d(result.coef), np.atleast_1d(result.intercept)
 
@@ -941,7 +983,7 @@ default="sgd"
             index = (scores > 0).astype(np.intp)
         else:
             index = np.argmax(scores, axis=1)
-        return self.classes_[index]  # type: ignore[no-any-return]
+        return self.classes_[index]
 
     def _check_proba(self) -> bool:
         if self.loss not in _PROBA_LOSSES:
@@ -989,4 +1031,4 @@ default="sgd"
         ndarray of shape (n_samples, n_classes)
             Log-probabilities (``-inf`` where ``modified_huber`` gives 0).
         """
-        return np.log(self.predict_proba(X))  # type: ignore[no-any-return]
+        return np.log(self.predict_proba(X))
