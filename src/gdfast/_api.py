@@ -527,6 +527,26 @@ class TrainingState:
             update_losses=None,
         )
 
+    @classmethod
+    def for_labels(
+        cls,
+        params: dict[str, Any],
+        n_features: int,
+        dtype: np.dtype,
+        classes: Any = None,
+        coef_init: Any = None,
+        intercept_init: Any = None,
+    ) -> TrainingState:
+        """A new state for ``params``; ``classes`` (a classifier's label set)
+        decides the number of outputs (two classes: one, except softmax)."""
+        p = _check_params(params)
+        n_outputs = 1
+        if classes is not None:
+            _, classes, n_outputs = _encode_targets(
+                np.unique(np.asarray(classes)), p["loss"], dtype
+            )
+        return cls(p, n_features, dtype, classes, n_outputs, coef_init, intercept_init)
+
     @property
     def t(self) -> int:
         """Updates made so far."""

@@ -26,7 +26,9 @@ def optimal_t0(alpha: float, loss: str, epsilon: float) -> float:
     1 / sqrt(sqrt(alpha)) would take.
     """
     typw = math.sqrt(1.0 / math.sqrt(alpha))
-    _, derivative = binary_loss(loss, np.array([-typw]), np.array([1.0]), epsilon)
+    # softmax has no one-output derivative; its two-class case is log_loss
+    binary = "log_loss" if loss == "softmax" else loss
+    _, derivative = binary_loss(binary, np.array([-typw]), np.array([1.0]), epsilon)
     initial_eta0 = typw / max(1.0, float(derivative[0]))
     return 1.0 / (initial_eta0 * alpha)
 

@@ -41,8 +41,6 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._api import (
     TrainingState,
-    _check_params,
-    _encode_targets,
     compiled_epoch,
     default_params,
     run_fit,
@@ -194,13 +192,8 @@ class _GDBase(BaseEstimator):
         sw = self._sample_weight(sample_weight, X)
         state: TrainingState | None = getattr(self, "_state", None) if partial else None
         if state is None:
-            p = _check_params(params)
-            n_outputs = 1
-            if classes is not None:
-                # the label set decides the number of outputs (binary: one)
-                _, classes, n_outputs = _encode_targets(classes, p["loss"], X.dtype)
-            state = TrainingState(
-                p, X.shape[1], X.dtype, classes, n_outputs, coef_init, intercept_init
+            state = TrainingState.for_labels(
+                params, X.shape[1], X.dtype, classes, coef_init, intercept_init
             )
         result = run_fit(X, y, params, kernel=compiled_epoch, sample_weight=sw, state=state)
         self._state = state
