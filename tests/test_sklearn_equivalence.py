@@ -107,13 +107,12 @@ def test_one_vs_rest_equals_sgdclassifier(class_weight):
     assert np.array_equal(ours.predict(X), theirs.predict(X))
 
 
-@pytest.mark.parametrize("penalty", ["l2", "l1", "elasticnet"])
 @pytest.mark.parametrize("average", [True, 10, 500])
-def test_averaged_sgd_equals_sgdregressor(average, penalty):
+def test_averaged_sgd_equals_sgdregressor(average):
     X, y = make_regression(n=300, d=5, noise=0.3)
     weights = np.random.default_rng(5).uniform(0.5, 2.0, size=300)
     settings = dict(
-        penalty=penalty, alpha=0.01, learning_rate="constant", eta0=0.01, average=average, **COMMON
+        penalty="l2", alpha=0.01, learning_rate="constant", eta0=0.01, average=average, **COMMON
     )
     theirs = sklearn_fit(SGDRegressor(**settings), X, y, sample_weight=weights)
     ours = gdfast.fit(X, y, method="sgd", sample_weight=weights, **settings)

@@ -160,11 +160,11 @@ def run_epoch(
         )
         t += 1
         _step(optimizer, params, grad, optimizer_state, eta, t, momentum, beta_1, beta_2, eps)
-        if average is not None and t >= average_start:  # before the L1 step, as scikit-learn
-            average += (params - average) / dtype(t - average_start + 1)
         if penalty_l1 > 0:
             assert penalty_state is not None
             _truncate_l1(params[:n_coef], penalty_state, penalty_l1, eta)
+        if average is not None and t >= average_start:
+            average += (params - average) / dtype(t - average_start + 1)
         n_updates += 1
     return total, n_updates
 

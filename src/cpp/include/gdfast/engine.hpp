@@ -176,9 +176,8 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
       if (update_losses) update_losses[pos] = loss;
       penalty.decay(params, n_penalized, eta);
       model.add_gradient(row, ws, -eta * w, params);
-      // scikit-learn's order: the average takes the iterate before its L1 step
-      averager.update(params, n_params, t + 1);
       penalty.truncate(params, n_penalized, eta);
+      averager.update(params, n_params, t + 1);
     }
     stats.n_updates = n_order;
     return stats;
@@ -195,8 +194,8 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
     if (update_losses) update_losses[stats.n_updates] = loss / static_cast<double>(count);
     penalty.add_gradient(params, n_penalized, scratch.grad.data());
     rule.step(params, scratch.grad.data(), n_params, eta, t + 1);
-    averager.update(params, n_params, t + 1);
     penalty.truncate(params, n_penalized, eta);
+    averager.update(params, n_params, t + 1);
     ++stats.n_updates;
   }
   return stats;
@@ -307,15 +306,7 @@ EpochStats run_lazy_epoch(const CsrView<T>& X, const T* y, const T* sample_weigh
       }
     }
 
-    // 3. averaging: one more iterate in the sum (before its L1 step, as scikit-learn)
-    if (averaging && t + 1 >= averager.start) {
-      C += scale;
-      ++n_averaged;
-      T* avg_b = averager.average + n_coef;
-      const T weight = T(1) / static_cast<T>(n_averaged);
-      for (index_t c = 0; c < k; ++c) avg_b[c] += (intercept[c] - avg_b[c]) * weight;
-    }
-    // 4. L1 on the rows' features (lazy) or on all (with averaging)
+    // 3. L1 on the rows' features (lazy) or on all (with averaging)
     if (l1) {
       *penalty.u += penalty.l1 * eta;
       if (lazy_l1) {
@@ -325,6 +316,14 @@ EpochStats run_lazy_epoch(const CsrView<T>& X, const T* y, const T* sample_weigh
       }
     }
 
+    // 4. averaging: one more iterate in the sum
+    if (averaging && t + 1 >= averager.start) {
+      C += scale;
+      ++n_averaged;
+      T* avg_b = averager.average + n_coef;
+      const T weight = T(1) / static_cast<T>(n_averaged);
+      for (index_t c = 0; c < k; ++c) avg_b[c] += (intercept[c] - avg_b[c]) * weight;
+    }
     if (scale < kMinScale) {
       for (index_t j = 0; j < n_coef; ++j) v[j] *= scale;
       C /= scale;
