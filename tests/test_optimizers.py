@@ -97,3 +97,13 @@ def test_averaging_equals_the_mean_of_the_iterates():
 
     late = gdfast.fit(X, y, method="batch", eta0=0.1, max_iter=20, tol=None, average=11)
     np.testing.assert_allclose(late.coef, np.mean(iterates[10:], axis=0)[:-1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+def test_averaging_with_l1_is_the_mean_of_the_iterates(penalty):
+    X, y = make_regression(n=50, d=3)
+    iterates = []
+    settings = dict(method="batch", eta0=0.1, max_iter=15, tol=None, penalty=penalty, alpha=0.05)
+    gdfast.fit(X, y, callback=lambda info: iterates.append(info.coef), **settings)
+    averaged = gdfast.fit(X, y, average=True, **settings)
+    np.testing.assert_allclose(averaged.coef, np.mean(iterates, axis=0), rtol=1e-12)
