@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import math
 import time
-import warnings
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from . import _core
+from ._loop import (
+    Records,
+    StoppingRules,
+    check_descent_params,
+    check_flag,
+    is_finite_epoch,
+    warn_diverged,
+)
 from ._result import EpochInfo, FitResult
 from ._schedules import (
-    ADAPTIVE_DIVISOR,
-    ADAPTIVE_MIN_ETA,
-    LEARNING_RATES,
     PER_UPDATE,
     epoch_eta,
     optimal_t0,
@@ -25,9 +29,7 @@ from ._threads import get_num_threads
 from ._validation import (
     CLASSIFICATION_LOSSES,
     LOSSES,
-    METHODS,
     OPTIMIZER_STATE_SLOTS,
-    OPTIMIZERS,
     PENALTIES,
     CsrData,
     check_choice,
@@ -244,54 +246,26 @@ def compiled_epoch(X: np.ndarray | CsrData, *args: Any, **config: Any) -> tuple[
     return _core.run_epoch(X.parts if isinstance(X, CsrData) else X, *args, **config)
 
 
-def _check_flag(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name}: expected a bool, got {type(value).__name__}")
-    return bool(value)
-
-
 def _check_params(params: dict[str, Any]) -> dict[str, Any]:
     p = dict(params)
     check_choice("loss", p["loss"], LOSSES)
-    check_choice("method", p["method"], METHODS)
-    check_choice("optimizer", p["optimizer"], OPTIMIZERS)
-    if not callable(p["learning_rate"]):
-        check_choice("learning_rate", p["learning_rate"], LEARNING_RATES)
     check_choice("penalty", p["penalty"], PENALTIES)
-    p["batch_size"] = check_int("batch_size", p["batch_size"], minimum=1)
-    p["step_size"] = check_int("step_size", p["step_size"], minimum=1)
-    p["max_iter"] = check_int("max_iter", p["max_iter"], minimum=1)
-    p["n_iter_no_change"] = check_int("n_iter_no_change", p["n_iter_no_change"], minimum=1)
     # scikit-learn's rule: "optimal" ignores eta0, every other schedule starts from it
-    p["eta0"] = check_float("eta0", p["eta0"], positive=p["learning_rate"] != "optimal")
-    for name in ("alpha", "epsilon", "power_t", "eta_min"):
+    check_descent_params(p, eta0_may_be_zero=p["learning_rate"] == "optimal")
+    for name in ("alpha", "epsilon"):
         p[name] = check_float(name, p[name], non_negative=True)
-    for name in ("decay_rate", "l1_ratio"):
-        p[name] = check_float(name, p[name], non_negative=True)
-        if p[name] > 1:
-            raise ValueError(f"{name}: must be in [0, 1], got {p[name]}")
-    for name in ("momentum", "beta_1", "beta_2"):
-        p[name] = check_float(name, p[name], non_negative=True)
-        if p[name] >= 1:
-            raise ValueError(f"{name}: must be in [0, 1), got {p[name]}")
-    p["eps"] = check_float("eps", p["eps"], positive=True)
+    p["l1_ratio"] = check_float("l1_ratio", p["l1_ratio"], non_negative=True)
+    if p["l1_ratio"] > 1:
+        raise ValueError(f"l1_ratio: must be in [0, 1], got {p['l1_ratio']}")
     p["validation_fraction"] = check_float("validation_fraction", p["validation_fraction"])
     if not 0 < p["validation_fraction"] < 1:
         raise ValueError(f"validation_fraction: must be in (0, 1), got {p['validation_fraction']}")
-    if p["tol"] is not None:
-        p["tol"] = check_float("tol", p["tol"])
-    if p["target_loss"] is not None:
-        p["target_loss"] = check_float("target_loss", p["target_loss"])
-    if p["max_time"] is not None:
-        p["max_time"] = check_float("max_time", p["max_time"], positive=True)
-    if p["callback"] is not None and not callable(p["callback"]):
-        raise TypeError(f"callback: expected a callable, got {type(p['callback']).__name__}")
     if p["learning_rate"] == "optimal" and p["alpha"] == 0:
         raise ValueError(
             "alpha: must be > 0 with learning_rate='optimal' (eta = 1 / (alpha (t0 + t)))"
         )
-    for flag in ("fit_intercept", "shuffle", "early_stopping", "record_updates"):
-        p[flag] = _check_flag(flag, p[flag])
+    for flag in ("fit_intercept", "early_stopping"):
+        p[flag] = check_flag(flag, p[flag])
     if isinstance(p["average"], (bool, np.bool_)):
         p["average"] = int(bool(p["average"]))
     else:
@@ -563,6 +537,19 @@ class TrainingState:
         return _split_params(self.reported_params(), self.n_outputs, self.n_features)
 
 
+def _epoch_info(
+    state: TrainingState,
+    epoch: int,
+    loss: float,
+    eta: float,
+    score: float | None,
+    n_updates: int,
+    elapsed: float,
+) -> EpochInfo:
+    coef, intercept = state.coef_intercept()
+    return EpochInfo(epoch, float(loss), eta, score, n_updates, elapsed, coef, intercept)
+
+
 def run_fit(
     X: Any,
     y: Any,
@@ -623,109 +610,65 @@ def run_fit(
         train, X_val, y_val = None, None, None
     n_train = n_samples if train is None else len(train)
 
-    loss_history: list[float] = []
-    validation_history: list[float] = []
-    lr_history: list[float] = []
-    epoch_times: list[float] = []
-    update_losses: list[np.ndarray] = []
-    best = np.inf  # best loss, or minus the best validation score
-    no_improvement = 0
+    records = Records(p["record_updates"], validation=X_val is not None)
+    rules = StoppingRules(p, state.adaptive_eta)
     stop_reason = "max_iter"
     shuffled = p["shuffle"] and p["method"] != "batch"
     orders = _EpochOrders(rng, n_train, train, p["max_iter"]) if shuffled else None
+    n_updates_max = {"sgd": n_train, "minibatch": -(-n_train // p["batch_size"]), "batch": 1}
     start = time.perf_counter()
     for _ in range(p["max_iter"]):
         epoch = state.epochs_done
         order = orders.next() if orders is not None else train
         if p["learning_rate"] == "adaptive":
-            config["eta0"] = state.adaptive_eta
+            config["eta0"] = rules.adaptive_eta
         elif per_update == "constant":
             config["eta0"] = epoch_eta(p, epoch)
-        lr_history.append(
-            update_eta(p, config["t"], t0) if per_update != "constant" else config["eta0"]
-        )
-        if p["record_updates"]:
-            n_updates_max = {
-                "sgd": n_train,
-                "minibatch": -(-n_train // p["batch_size"]),
-                "batch": 1,
-            }
+        eta = update_eta(p, config["t"], t0) if per_update != "constant" else config["eta0"]
+        if records.update_losses is not None:
             config["update_losses"] = np.empty(n_updates_max[p["method"]])
         last_good = flat.copy()
         last_average = None if average is None else average.copy()
         loss_sum, n_updates = kernel(X, y_enc, sw, order, flat, **config)
         epoch_loss = loss_sum / n_train
-        if not (math.isfinite(epoch_loss) and np.isfinite(flat).all()):
+        if not is_finite_epoch(epoch_loss, flat):
             flat[:] = last_good
             if average is not None and last_average is not None:
                 average[:] = last_average
-            lr_history.pop()
             stop_reason = "diverged"
-            warnings.warn(
-                f"gdfast: the loss diverged in epoch {epoch + 1} (eta0={p['eta0']:g}); "
-                "returning the last finite coefficients. Lower eta0.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+            warn_diverged(epoch + 1, p["eta0"], "the last finite coefficients")
             break
         config["t"] += n_updates
         state.epochs_done += 1
-        loss_history.append(float(epoch_loss))
-        epoch_times.append(time.perf_counter() - start)
-        if p["record_updates"]:
-            update_losses.append(config["update_losses"][:n_updates].copy())
-        current = state.reported_params()
+        records.loss_history.append(float(epoch_loss))
+        records.lr_history.append(eta)
+        records.epoch_times.append(time.perf_counter() - start)
+        if records.update_losses is not None:
+            records.update_losses.append(config["update_losses"][:n_updates].copy())
         score = None
-        if X_val is not None:
-            coef, intercept = _split_params(current, n_outputs, n_features)
+        if records.validation_history is not None:
+            coef, intercept = state.coef_intercept()
             score = _score(X_val @ coef.T + intercept, y_val, classifier)
-            validation_history.append(score)
+            records.validation_history.append(score)
 
-        if p["callback"] is not None:
-            coef, intercept = _split_params(current, n_outputs, n_features)
-            info = EpochInfo(
-                epoch=epoch + 1, loss=float(epoch_loss), eta=lr_history[-1],
-                validation_score=score, n_updates=config["t"], elapsed=epoch_times[-1],
-                coef=coef, intercept=intercept,
-            )  # fmt: skip
-            if p["callback"](info):
-                stop_reason = "callback"
-                break
-        if p["target_loss"] is not None and epoch_loss <= p["target_loss"]:
-            stop_reason = "target_loss"
-            break
-        if p["tol"] is not None:
-            monitored = -score if score is not None else epoch_loss
-            no_improvement = no_improvement + 1 if monitored > best - p["tol"] else 0
-            best = min(best, monitored)
-            if no_improvement >= p["n_iter_no_change"]:
-                if p["learning_rate"] == "adaptive" and state.adaptive_eta > ADAPTIVE_MIN_ETA:
-                    state.adaptive_eta /= ADAPTIVE_DIVISOR
-                    no_improvement = 0
-                else:
-                    stop_reason = "tol"
-                    break
-        if p["max_time"] is not None and epoch_times[-1] >= p["max_time"]:
-            stop_reason = "max_time"
+        info = partial(
+            _epoch_info, state, epoch + 1, epoch_loss, eta, score, config["t"],
+            records.epoch_times[-1],
+        )  # fmt: skip
+        stop = rules.after_epoch(epoch_loss, score, records.epoch_times[-1], info)
+        if stop is not None:
+            stop_reason = stop
             break
     elapsed = time.perf_counter() - start
+    state.adaptive_eta = rules.adaptive_eta
     if orders is not None:
         orders.close()
 
     coef, intercept = state.coef_intercept()
-    return FitResult(
+    return records.result(
         coef=coef,
         intercept=intercept,
-        loss_history=np.asarray(loss_history),
-        validation_history=np.asarray(validation_history) if p["early_stopping"] else None,
-        lr_history=np.asarray(lr_history),
-        epoch_times=np.asarray(epoch_times),
-        update_losses=np.concatenate(update_losses)
-        if p["record_updates"] and update_losses
-        else (np.empty(0) if p["record_updates"] else None),
-        n_epochs=len(loss_history),
         n_updates=config["t"],
-        converged=stop_reason not in ("max_iter", "diverged", "max_time"),
         stop_reason=stop_reason,
         elapsed=elapsed,
         params=p,

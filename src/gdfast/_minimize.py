@@ -5,31 +5,23 @@ from __future__ import annotations
 import math
 import numbers
 import time
-import warnings
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from . import _core
-from ._api import _check_flag
+from ._loop import Records, StoppingRules, check_descent_params, is_finite_epoch, warn_diverged
 from ._result import EpochInfo, FitResult
 from ._schedules import (
-    ADAPTIVE_DIVISOR,
-    ADAPTIVE_MIN_ETA,
-    LEARNING_RATES,
     epoch_eta,
     update_eta,
 )
 from ._validation import (
-    METHODS,
     OPTIMIZER_STATE_SLOTS,
-    OPTIMIZERS,
     _as_float_array,
-    check_choice,
     check_finite,
-    check_float,
-    check_int,
 )
 
 # fun(w, X_batch, y_batch) -> (loss, grad)
@@ -239,45 +231,17 @@ def _check_params(params: dict[str, Any], *, has_data: bool) -> dict[str, Any]:
     p = dict(params)
     if p["method"] is None:
         p["method"] = "minibatch" if has_data else "batch"
-    check_choice("method", p["method"], METHODS)
+    check_descent_params(p)
     if not has_data and p["method"] != "batch":
         raise ValueError(
             f"method: {p['method']!r} draws rows of X, but X is None; without data the "
             "objective is deterministic and method='batch' (one update per epoch) applies"
         )
-    check_choice("optimizer", p["optimizer"], OPTIMIZERS)
     if p["learning_rate"] == "optimal":
         raise ValueError(
             "learning_rate: 'optimal' is not available in minimize (it needs a built-in loss "
             "and a penalty alpha); use 'constant', 'invscaling', 'adaptive' or a per-epoch schedule"
         )
-    if not callable(p["learning_rate"]):
-        check_choice("learning_rate", p["learning_rate"], LEARNING_RATES)
-    p["batch_size"] = check_int("batch_size", p["batch_size"], minimum=1)
-    p["step_size"] = check_int("step_size", p["step_size"], minimum=1)
-    p["max_iter"] = check_int("max_iter", p["max_iter"], minimum=1)
-    p["n_iter_no_change"] = check_int("n_iter_no_change", p["n_iter_no_change"], minimum=1)
-    p["eta0"] = check_float("eta0", p["eta0"], positive=True)
-    for name in ("power_t", "eta_min"):
-        p[name] = check_float(name, p[name], non_negative=True)
-    p["decay_rate"] = check_float("decay_rate", p["decay_rate"], non_negative=True)
-    if p["decay_rate"] > 1:
-        raise ValueError(f"decay_rate: must be in [0, 1], got {p['decay_rate']}")
-    for name in ("momentum", "beta_1", "beta_2"):
-        p[name] = check_float(name, p[name], non_negative=True)
-        if p[name] >= 1:
-            raise ValueError(f"{name}: must be in [0, 1), got {p[name]}")
-    p["eps"] = check_float("eps", p["eps"], positive=True)
-    if p["tol"] is not None:
-        p["tol"] = check_float("tol", p["tol"])
-    if p["target_loss"] is not None:
-        p["target_loss"] = check_float("target_loss", p["target_loss"])
-    if p["max_time"] is not None:
-        p["max_time"] = check_float("max_time", p["max_time"], positive=True)
-    if p["callback"] is not None and not callable(p["callback"]):
-        raise TypeError(f"callback: expected a callable, got {type(p['callback']).__name__}")
-    for flag in ("shuffle", "record_updates"):
-        p[flag] = _check_flag(flag, p[flag])
     p["loss"] = "custom"
     return p
 
@@ -349,20 +313,14 @@ def _descend(
     rng = np.random.default_rng(p["random_state"])
     dtype = x.dtype
 
-    loss_history: list[float] = []
-    lr_history: list[float] = []
-    epoch_times: list[float] = []
-    update_losses: list[np.ndarray] = []
-    best = np.inf
-    no_improvement = 0
-    adaptive_eta = p["eta0"]
+    records = Records(p["record_updates"], validation=False)
+    rules = StoppingRules(p, p["eta0"])
     stop_reason = "max_iter"
     t = 0  # updates of completed epochs
     start = time.perf_counter()
     for epoch in range(p["max_iter"]):
         order = rng.permutation(n_samples) if method != "batch" and p["shuffle"] else None
-        eta = adaptive_eta if p["learning_rate"] == "adaptive" else epoch_eta(p, epoch)
-        lr_history.append(update_eta(p, t, 1.0) if per_update else eta)
+        eta = rules.adaptive_eta if p["learning_rate"] == "adaptive" else epoch_eta(p, epoch)
         losses: list[float] = []
         last_good = x.copy()
         loss_sum = 0.0
@@ -382,63 +340,30 @@ def _descend(
             losses.append(loss)
             loss_sum += loss * n_batch  # fun's loss is the mean over the batch's rows
         epoch_loss = loss_sum / n_rows
-        if diverged or not (math.isfinite(epoch_loss) and np.isfinite(x).all()):
+        if diverged or not is_finite_epoch(epoch_loss, x):
             x[:] = last_good
-            lr_history.pop()
             stop_reason = "diverged"
-            warnings.warn(
-                f"gdfast: the loss diverged in epoch {epoch + 1} (eta0={p['eta0']:g}); "
-                "returning the parameters of the last complete epoch. Lower eta0.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+            warn_diverged(epoch + 1, p["eta0"], "the parameters of the last complete epoch")
             break
+        records.lr_history.append(update_eta(p, t, 1.0) if per_update else eta)
         t = k
-        loss_history.append(float(epoch_loss))
-        epoch_times.append(time.perf_counter() - start)
-        if p["record_updates"]:
-            update_losses.append(np.asarray(losses))
-
-        if p["callback"] is not None:
-            info = EpochInfo(
-                epoch=epoch + 1, loss=float(epoch_loss), eta=lr_history[-1],
-                validation_score=None, n_updates=t, elapsed=epoch_times[-1],
-                coef=x.copy(), intercept=dtype.type(0),
-            )  # fmt: skip
-            if p["callback"](info):
-                stop_reason = "callback"
-                break
-        if p["target_loss"] is not None and epoch_loss <= p["target_loss"]:
-            stop_reason = "target_loss"
-            break
-        if p["tol"] is not None:
-            no_improvement = no_improvement + 1 if epoch_loss > best - p["tol"] else 0
-            best = min(best, epoch_loss)
-            if no_improvement >= p["n_iter_no_change"]:
-                if p["learning_rate"] == "adaptive" and adaptive_eta > ADAPTIVE_MIN_ETA:
-                    adaptive_eta /= ADAPTIVE_DIVISOR
-                    no_improvement = 0
-                else:
-                    stop_reason = "tol"
-                    break
-        if p["max_time"] is not None and epoch_times[-1] >= p["max_time"]:
-            stop_reason = "max_time"
+        records.loss_history.append(float(epoch_loss))
+        records.epoch_times.append(time.perf_counter() - start)
+        if records.update_losses is not None:
+            records.update_losses.append(np.asarray(losses))
+        info = partial(
+            EpochInfo, epoch + 1, float(epoch_loss), records.lr_history[-1], None, t,
+            records.epoch_times[-1], x.copy(), dtype.type(0),
+        )  # fmt: skip
+        stop = rules.after_epoch(epoch_loss, None, records.epoch_times[-1], info)
+        if stop is not None:
+            stop_reason = stop
             break
     elapsed = time.perf_counter() - start
-
-    return FitResult(
+    return records.result(
         coef=x,
         intercept=dtype.type(0),
-        loss_history=np.asarray(loss_history),
-        validation_history=None,
-        lr_history=np.asarray(lr_history),
-        epoch_times=np.asarray(epoch_times),
-        update_losses=(np.concatenate(update_losses) if update_losses else np.empty(0))
-        if p["record_updates"]
-        else None,
-        n_epochs=len(loss_history),
         n_updates=t,
-        converged=stop_reason not in ("max_iter", "diverged", "max_time"),
         stop_reason=stop_reason,
         elapsed=elapsed,
         params=p,

@@ -1,0 +1,150 @@
+"""What gdfast.fit and gdfast.minimize share around their epochs: the checks
+of the descent parameters, the stopping rules, the records, the result."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._result import EpochInfo, FitResult
+from ._schedules import ADAPTIVE_DIVISOR, ADAPTIVE_MIN_ETA, LEARNING_RATES
+from ._validation import METHODS, OPTIMIZERS, check_choice, check_float, check_int
+
+
+def check_flag(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected a bool, got {type(value).__name__}")
+    return bool(value)
+
+
+def check_descent_params(p: dict[str, Any], *, eta0_may_be_zero: bool = False) -> None:
+    """Check, in place, the parameters of the descent itself: method, update
+    rule, schedule and stopping (not the model's: loss, penalty ...)."""
+    check_choice("method", p["method"], METHODS)
+    check_choice("optimizer", p["optimizer"], OPTIMIZERS)
+    if not callable(p["learning_rate"]):
+        check_choice("learning_rate", p["learning_rate"], LEARNING_RATES)
+    for name in ("batch_size", "step_size", "max_iter", "n_iter_no_change"):
+        p[name] = check_int(name, p[name], minimum=1)
+    p["eta0"] = check_float("eta0", p["eta0"], positive=not eta0_may_be_zero)
+    for name in ("power_t", "eta_min"):
+        p[name] = check_float(name, p[name], non_negative=True)
+    p["decay_rate"] = check_float("decay_rate", p["decay_rate"], non_negative=True)
+    if p["decay_rate"] > 1:
+        raise ValueError(f"decay_rate: must be in [0, 1], got {p['decay_rate']}")
+    for name in ("momentum", "beta_1", "beta_2"):
+        p[name] = check_float(name, p[name], non_negative=True)
+        if p[name] >= 1:
+            raise ValueError(f"{name}: must be in [0, 1), got {p[name]}")
+    p["eps"] = check_float("eps", p["eps"], positive=True)
+    if p["tol"] is not None:
+        p["tol"] = check_float("tol", p["tol"])
+    if p["target_loss"] is not None:
+        p["target_loss"] = check_float("target_loss", p["target_loss"])
+    if p["max_time"] is not None:
+        p["max_time"] = check_float("max_time", p["max_time"], positive=True)
+    if p["callback"] is not None and not callable(p["callback"]):
+        raise TypeError(f"callback: expected a callable, got {type(p['callback']).__name__}")
+    for flag in ("shuffle", "record_updates"):
+        p[flag] = check_flag(flag, p[flag])
+
+
+def is_finite_epoch(epoch_loss: float, params: np.ndarray) -> bool:
+    return math.isfinite(epoch_loss) and bool(np.isfinite(params).all())
+
+
+def warn_diverged(epoch: int, eta0: float, kept: str) -> None:
+    warnings.warn(
+        f"gdfast: the loss diverged in epoch {epoch} (eta0={eta0:g}); returning {kept}. "
+        "Lower eta0.",
+        RuntimeWarning,
+        stacklevel=4,
+    )
+
+
+class StoppingRules:
+    """The decisions after each epoch, in order: the callback, ``target_loss``,
+    ``tol`` with ``n_iter_no_change`` (scikit-learn's rule; ``"adaptive"``
+    divides the rate by 5 instead of stopping while it is above 1e-6), and
+    ``max_time``. ``adaptive_eta`` is the rate ``"adaptive"`` runs at now."""
+
+    def __init__(self, p: dict[str, Any], adaptive_eta: float) -> None:
+        self.p = p
+        self.adaptive_eta = adaptive_eta
+        self.best = math.inf  # the best loss, or minus the best validation score
+        self.no_improvement = 0
+
+    def after_epoch(
+        self,
+        loss: float,
+        score: float | None,
+        elapsed: float,
+        info: Callable[[], EpochInfo],
+    ) -> str | None:
+        """The stop reason, or None to go on; ``info`` is built only for a callback."""
+        p = self.p
+        if p["callback"] is not None and p["callback"](info()):
+            return "callback"
+        if p["target_loss"] is not None and loss <= p["target_loss"]:
+            return "target_loss"
+        if p["tol"] is not None:
+            monitored = -score if score is not None else loss
+            self.no_improvement = self.no_improvement + 1 if monitored > self.best - p["tol"] else 0
+            self.best = min(self.best, monitored)
+            if self.no_improvement >= p["n_iter_no_change"]:
+                if p["learning_rate"] == "adaptive" and self.adaptive_eta > ADAPTIVE_MIN_ETA:
+                    self.adaptive_eta /= ADAPTIVE_DIVISOR
+                    self.no_improvement = 0
+                else:
+                    return "tol"
+        if p["max_time"] is not None and elapsed >= p["max_time"]:
+            return "max_time"
+        return None
+
+
+class Records:
+    """The per-epoch records that become a FitResult."""
+
+    def __init__(self, record_updates: bool, validation: bool) -> None:
+        self.loss_history: list[float] = []
+        self.lr_history: list[float] = []
+        self.epoch_times: list[float] = []
+        self.validation_history: list[float] | None = [] if validation else None
+        self.update_losses: list[np.ndarray] | None = [] if record_updates else None
+
+    def result(
+        self,
+        *,
+        coef: np.ndarray,
+        intercept: Any,
+        n_updates: int,
+        stop_reason: str,
+        elapsed: float,
+        params: dict[str, Any],
+        classes: np.ndarray | None,
+    ) -> FitResult:
+        updates = self.update_losses
+        return FitResult(
+            coef=coef,
+            intercept=intercept,
+            loss_history=np.asarray(self.loss_history),
+            validation_history=None
+            if self.validation_history is None
+            else np.asarray(self.validation_history),
+            lr_history=np.asarray(self.lr_history),
+            epoch_times=np.asarray(self.epoch_times),
+            update_losses=None
+            if updates is None
+            else (np.concatenate(updates) if updates else np.empty(0)),
+            n_epochs=len(self.loss_history),
+            n_updates=n_updates,
+            converged=stop_reason in ("tol", "target_loss", "callback"),
+            stop_reason=stop_reason,
+            elapsed=elapsed,
+            params=params,
+            classes=classes,
+        )
