@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
@@ -145,6 +146,21 @@ const Kernels& kernels() {
   return selected;
 }
 
+// Ctrl-C during a long epoch: at most every 50 ms, take the GIL back and let
+// Python run its signal handlers; a KeyboardInterrupt ends the epoch early.
+struct PythonSignals {
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+
+  static bool poll(void* context) {
+    auto& self = *static_cast<PythonSignals*>(context);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - self.last < std::chrono::milliseconds(50)) return false;
+    self.last = now;
+    py::gil_scoped_acquire gil;
+    return PyErr_CheckSignals() != 0;
+  }
+};
+
 template <class T>
 py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<Array<T>>& sample_weight,
                     const std::optional<Array<std::int64_t>>& order, Array<T>& params,
@@ -237,11 +253,14 @@ py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<
   }
   r.t = t;
 
+  PythonSignals signals;
+  r.settings.stop = {&PythonSignals::poll, &signals};
   gdfast::EpochStats stats;
   {
     py::gil_scoped_release no_gil;
     stats = kernels()(r);
   }
+  if (stats.stopped) throw py::error_already_set();  // the handler's exception, e.g. KeyboardInterrupt
   return py::make_tuple(stats.loss_sum, stats.n_updates);
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -24,15 +25,27 @@ namespace gdfast {
 
 enum class Method : std::int8_t { batch, minibatch, sgd };
 
+// Asked between updates whether to abandon the epoch (the binding's answer is
+// "has Ctrl-C been pressed"); the poll itself must be cheap or rate-limited,
+// and it never throws, so it may run on the calling thread inside a parallel
+// region.
+struct StopCheck {
+  bool (*poll)(void* context) = nullptr;
+  void* context = nullptr;
+  bool requested() const { return poll != nullptr && poll(context); }
+};
+
 struct EpochSettings {
   Method method = Method::minibatch;
   index_t batch_size = 32;
   int n_threads = 1;
+  StopCheck stop;
 };
 
 struct EpochStats {
   double loss_sum = 0.0;  // sum of sample-weighted losses, each at the parameters it was used with
   index_t n_updates = 0;
+  bool stopped = false;  // the StopCheck asked to abandon the epoch: the stats are partial
 };
 
 inline int max_threads() {
@@ -50,6 +63,15 @@ namespace detail {
 constexpr index_t kMinBlockRows = 256;
 constexpr index_t kMaxBlocks = 64;
 constexpr index_t kPrefetchAhead = 8;
+constexpr index_t kPollEvery = 1024;  // samples between stop polls in per-sample loops
+
+inline int current_thread() {
+#if defined(GDFAST_HAS_OPENMP)
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
 
 inline index_t n_blocks_for(index_t count) {
   return std::clamp<index_t>((count + kMinBlockRows - 1) / kMinBlockRows, 1, kMaxBlocks);
@@ -101,7 +123,7 @@ template <class Model, class Data>
 double mean_gradient(const Data& X, const typename Model::value_type* y,
                      const typename Model::value_type* sample_weight, const index_t* order,
                      index_t first, index_t count, const Model& model, Scratch<Model>& s,
-                     int n_threads) {
+                     int n_threads, const StopCheck& stop, bool& stopped) {
   using T = typename Model::value_type;
   const index_t n_params = model.n_params();
   const index_t blocks = n_blocks_for(count);
@@ -112,15 +134,24 @@ double mean_gradient(const Data& X, const typename Model::value_type* y,
                            s.workspaces[0]);
   } else {
     std::fill(s.block_grads.begin(), s.block_grads.begin() + blocks * n_params, T(0));
+    // The calling thread polls between its blocks; the others skip what is left.
+    std::atomic<bool> abandon{false};
 #if defined(GDFAST_HAS_OPENMP)
 #pragma omp parallel for schedule(static) num_threads(std::max(1, std::min<int>(n_threads, static_cast<int>(blocks))))
 #endif
     for (index_t b = 0; b < blocks; ++b) {
+      if (abandon.load(std::memory_order_relaxed)) continue;
+      if (current_thread() == 0 && stop.requested()) {
+        abandon.store(true, std::memory_order_relaxed);
+        continue;
+      }
       const index_t lo = first + b * count / blocks;
       const index_t hi = first + (b + 1) * count / blocks;
       s.block_losses[b] = accumulate_rows(X, y, sample_weight, order, lo, hi - lo, model,
                                           s.block_grads.data() + b * n_params, s.workspaces[b]);
     }
+    stopped = abandon.load();
+    if (stopped) return 0.0;
     for (index_t b = 0; b < blocks; ++b) {
       const T* part = s.block_grads.data() + b * n_params;
       for (index_t j = 0; j < n_params; ++j) s.grad[j] += part[j];
@@ -160,10 +191,15 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
   const index_t n_params = model.n_params();
   const index_t n_penalized = model.n_penalized();
 
+  const index_t t_first = t;
   if (settings.method == Method::sgd && Rule::direct && Model::direct_step) {
     // One sample's gradient goes straight from its row into the parameters.
     auto& ws = scratch.workspaces[0];
     for (index_t pos = 0; pos < n_order; ++pos, ++t) {
+      if (pos % detail::kPollEvery == 0 && settings.stop.requested()) {
+        stats.stopped = true;
+        break;
+      }
       // A shuffled epoch is a random gather, bound by memory latency: fetch
       // the row a few samples ahead so it arrives while this one is computed.
       if (order && pos + detail::kPrefetchAhead < n_order) X.prefetch(order[pos + detail::kPrefetchAhead]);
@@ -179,17 +215,26 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
       penalty.truncate(params, n_penalized, eta);
       averager.update(params, n_params, t + 1);
     }
-    stats.n_updates = n_order;
+    stats.n_updates = t - t_first;
     return stats;
   }
 
   // Every other combination: a mean gradient per update, then the rule.
   const index_t step = rows_per_update;
   for (index_t first = 0; first < n_order; first += step, ++t) {
+    if (settings.stop.requested()) {
+      stats.stopped = true;
+      break;
+    }
     const index_t count = std::min(step, n_order - first);
     const T eta = schedule(t);
+    bool stopped = false;
     const double loss = detail::mean_gradient(X, y, sample_weight, order, first, count, model,
-                                              scratch, settings.n_threads);
+                                              scratch, settings.n_threads, settings.stop, stopped);
+    if (stopped) {
+      stats.stopped = true;
+      break;
+    }
     stats.loss_sum += loss;
     if (update_losses) update_losses[stats.n_updates] = loss / static_cast<double>(count);
     penalty.add_gradient(params, n_penalized, scratch.grad.data());
@@ -270,6 +315,10 @@ EpochStats run_lazy_epoch(const CsrView<T>& X, const T* y, const T* sample_weigh
   std::vector<T> dp(static_cast<std::size_t>(step * k));
   std::vector<T> p(static_cast<std::size_t>(k));
   for (index_t first = 0; first < n_order; first += step, ++t) {
+    if (first % detail::kPollEvery < step && settings.stop.requested()) {
+      stats.stopped = true;
+      break;
+    }
     const index_t count = std::min(step, n_order - first);
     const T eta = schedule(t);
     if (settings.method == Method::sgd && first + detail::kPrefetchAhead < n_order && order)

@@ -1,0 +1,123 @@
+"""Never crash, never hang, never hand back garbage: interrupts, threads, memory."""
+
+from __future__ import annotations
+
+import _thread
+import gc
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import gdfast
+from gdfast import _core
+
+from .conftest import make_classification, make_regression
+from .test_engine import kernel_config
+
+
+@pytest.mark.parametrize("method", ["sgd", "minibatch", "batch"])
+def test_ctrl_c_stops_a_long_epoch_within_a_second(method):
+    # one epoch of 30 million samples (over 1.5 s here); Ctrl-C after 0.2 s
+    X, y = make_regression(n=1000, d=100)
+    order = np.tile(np.arange(1000), 30_000)
+    params = np.zeros(101)
+    config = kernel_config(method=method, batch_size=1000, eta0=1e-4)
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    start = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        _core.run_epoch(X, y, None, order, params, **config)
+        time.sleep(5)  # not reached when the epoch is interrupted; fails the timing below if it is
+    timer.join()
+    assert time.perf_counter() - start < 1.2
+    assert np.isfinite(params).all()
+
+
+def test_sigint_during_fit_raises_keyboard_interrupt_in_a_real_process():
+    script = textwrap.dedent(
+        """
+        import numpy as np, gdfast, sys
+        X = np.random.default_rng(0).normal(size=(200_000, 50))
+        y = X @ np.ones(50)
+        print("ready", flush=True)
+        try:
+            gdfast.fit(X, y, method="sgd", max_iter=100_000, tol=None)
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+            sys.exit(3)
+        """
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    time.sleep(0.5)
+    sent = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 3, err
+    assert "interrupted" in out
+    assert time.perf_counter() - sent < 2.0
+
+
+def test_fits_in_several_threads_at_once_equal_sequential_fits():
+    problems = [make_regression(n=3000, d=20, seed=s) for s in range(4)]
+    params = dict(method="minibatch", batch_size=64, eta0=0.02, max_iter=5, tol=None,
+                  random_state=0, n_threads=1)  # fmt: skip
+    sequential = [gdfast.fit(X, y, **params) for X, y in problems]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(lambda p: gdfast.fit(*p, **params), problems))
+    for a, b in zip(sequential, parallel):
+        assert np.array_equal(a.coef, b.coef)
+
+
+def test_the_gil_is_released_during_an_epoch():
+    # another Python thread keeps running while a long epoch is in C++
+    X, y = make_regression(n=1000, d=100)
+    order = np.tile(np.arange(1000), 5000)
+    ticks = []
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=ticker)
+    thread.start()
+    time.sleep(0.02)
+    before = len(ticks)
+    _core.run_epoch(X, y, None, order, np.zeros(101), **kernel_config(eta0=1e-4))
+    after = len(ticks)
+    stop.set()
+    thread.join()
+    assert after - before >= 5
+
+
+def _rss_bytes() -> int:
+    with open(f"/proc/{os.getpid()}/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux /proc")
+def test_thousands_of_fits_do_not_grow_memory():
+    X, y = make_classification(n=200, d=10, n_classes=3)
+    params = dict(loss="log_loss", optimizer="adam", penalty="elasticnet", average=True,
+                  max_iter=2, tol=None, record_updates=True, random_state=0)  # fmt: skip
+    for _ in range(300):  # warm up allocator pools and caches
+        gdfast.fit(X, y, **params)
+    gc.collect()
+    before = _rss_bytes()
+    for _ in range(3000):
+        gdfast.fit(X, y, **params)
+    gc.collect()
+    grown = _rss_bytes() - before
+    assert grown < 4 * 2**20, f"resident memory grew by {grown / 2**20:.1f} MiB"
