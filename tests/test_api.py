@@ -197,6 +197,12 @@ def test_num_threads_setting_roundtrip():
         (dict(intercept_init=[0.0, 1.0]), ValueError, "intercept_init"),
         (dict(sample_weight=np.ones(3)), ValueError, "sample_weight"),
         (dict(sample_weight=-np.ones(200)), ValueError, "sample_weight"),
+        (dict(sample_weight=np.full(200, np.nan)), ValueError, "sample_weight"),
+        (dict(sample_weight=np.full(200, np.inf)), ValueError, "sample_weight"),
+        (dict(optimizer="lbfgs"), ValueError, "optimizer"),
+        (dict(tol=-1e-3), ValueError, "tol"),
+        (dict(coef_init=np.zeros((2, 5))), ValueError, "coef_init"),
+        (dict(coef_init=np.full(5, np.nan)), ValueError, "coef_init"),
     ],
 )
 def test_bad_parameter_is_named(regression, change, exc, name):
@@ -222,11 +228,23 @@ def test_unknown_keyword_is_a_type_error(regression):
         (np.array([[1.0, np.inf]] * 5), np.ones(5), "X", "inf"),
         (np.ones((5, 2)), np.array([1, 2, 3, np.nan, 5]), "y", "NaN"),
         (np.ones((5, 2)), np.ones((5, 2)), "y", "1-D"),
+        (np.ones((5, 2)), np.array([1, 2, 3, np.inf, 5]), "y", "inf"),
+        (np.ones((5, 2, 2)), np.ones(5), "X", "2-D"),
     ],
 )
 def test_bad_data_is_named(X, y, name, problem):
     with pytest.raises(ValueError, match=rf"^{name}:.*{problem}"):
         gdfast.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "X",
+    [np.array([["a", "b"]] * 5), np.ones((5, 2)) + 1j, np.array([[object(), 1.0]] * 5)],
+    ids=["strings", "complex", "objects"],
+)
+def test_non_numeric_X_is_a_type_error(X):
+    with pytest.raises(TypeError, match=r"^X:.*(numbers|numeric)"):
+        gdfast.fit(X, np.ones(5))
 
 
 def test_classifier_needs_two_classes():

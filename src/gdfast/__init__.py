@@ -16,6 +16,7 @@ from . import reference
 from ._api import fit
 from ._minimize import minimize
 from ._result import FitResult
+from ._sweep import SweepResult, sweep
 from ._threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
@@ -27,12 +28,14 @@ __all__ = [
     "FitResult",
     "GDClassifier",
     "GDRegressor",
+    "SweepResult",
     "__version__",
     "fit",
     "get_num_threads",
     "minimize",
     "reference",
     "set_num_threads",
+    "sweep",
 ]
 
 

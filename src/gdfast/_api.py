@@ -11,6 +11,7 @@ import numpy as np
 
 from . import _core
 from ._loop import (
+    EpochReport,
     Records,
     StoppingRules,
     check_descent_params,
@@ -86,6 +87,8 @@ def fit(
     intercept_init: Any = None,
     n_threads: int | None = None,
     record_updates: bool = False,
+    progress: bool = False,
+    verbose: int = 0,
 ) -> FitResult:
     """Fit a linear model by gradient descent: batch, mini-batch or stochastic.
 
@@ -195,6 +198,13 @@ def fit(
         default :func:`gdfast.get_num_threads`.
     record_updates : bool, default=False
         Keep the loss of every update in ``FitResult.update_losses``.
+    progress : bool, default=False
+        Draw a tqdm progress bar on stderr, one tick per epoch, with the
+        epoch's loss and learning rate (``pip install "gdfast[progress]"``).
+    verbose : int, default=0
+        Above 0, print scikit-learn's per-epoch lines on stdout (``-- Epoch N``,
+        ``Norm: ..., NNZs: ..., Bias: ..., T: ..., Avg. loss: ...``, ``Total
+        training time: ... seconds.``) and the reason the fit stopped.
 
     Returns
     -------
@@ -612,6 +622,7 @@ def run_fit(
 
     records = Records(p["record_updates"], validation=X_val is not None)
     rules = StoppingRules(p, state.adaptive_eta)
+    report = EpochReport.create(p)
     stop_reason = "max_iter"
     shuffled = p["shuffle"] and p["method"] != "batch"
     orders = _EpochOrders(rng, n_train, train, p["max_iter"]) if shuffled else None
@@ -655,11 +666,15 @@ def run_fit(
             _epoch_info, state, epoch + 1, epoch_loss, eta, score, config["t"],
             records.epoch_times[-1],
         )  # fmt: skip
+        if report is not None:
+            report.epoch(epoch_loss, eta, info)
         stop = rules.after_epoch(epoch_loss, score, records.epoch_times[-1], info)
         if stop is not None:
             stop_reason = stop
             break
     elapsed = time.perf_counter() - start
+    if report is not None:
+        report.close(stop_reason, len(records.loss_history), elapsed)
     state.adaptive_eta = rules.adaptive_eta
     if orders is not None:
         orders.close()

@@ -4,6 +4,7 @@ of the descent parameters, the stopping rules, the records, the result."""
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -42,15 +43,18 @@ def check_descent_params(p: dict[str, Any], *, eta0_may_be_zero: bool = False) -
             raise ValueError(f"{name}: must be in [0, 1), got {p[name]}")
     p["eps"] = check_float("eps", p["eps"], positive=True)
     if p["tol"] is not None:
-        p["tol"] = check_float("tol", p["tol"])
+        p["tol"] = check_float("tol", p["tol"], non_negative=True)
     if p["target_loss"] is not None:
         p["target_loss"] = check_float("target_loss", p["target_loss"])
     if p["max_time"] is not None:
         p["max_time"] = check_float("max_time", p["max_time"], positive=True)
     if p["callback"] is not None and not callable(p["callback"]):
         raise TypeError(f"callback: expected a callable, got {type(p['callback']).__name__}")
-    for flag in ("shuffle", "record_updates"):
+    for flag in ("shuffle", "record_updates", "progress"):
         p[flag] = check_flag(flag, p[flag])
+    if isinstance(p["verbose"], (bool, np.bool_)):
+        p["verbose"] = int(p["verbose"])
+    p["verbose"] = check_int("verbose", p["verbose"], minimum=0)
 
 
 def is_finite_epoch(epoch_loss: float, params: np.ndarray) -> bool:
@@ -148,3 +152,71 @@ class Records:
             params=params,
             classes=classes,
         )
+
+
+class EpochReport:
+    """What a fit shows while it runs: ``progress`` (a tqdm bar on stderr, one
+    tick per epoch, the loss and learning rate as its postfix) and ``verbose``
+    (scikit-learn's per-epoch lines on stdout). It only reads: it never changes
+    the fit or its ``stop_reason``.
+    """
+
+    def __init__(self, p: dict[str, Any]) -> None:
+        self.verbose = p["verbose"]
+        self.bar: Any = None
+        if p["progress"]:
+            try:
+                from tqdm import tqdm
+            except ImportError as exc:
+                raise ImportError(
+                    'progress=True needs tqdm: pip install "gdfast[progress]"'
+                ) from exc
+            self.bar = tqdm(
+                total=p["max_iter"], unit="epoch", desc=f"gdfast {p['method']}", file=sys.stderr
+            )
+
+    @classmethod
+    def create(cls, p: dict[str, Any]) -> EpochReport | None:
+        """A report, or None (no cost per epoch) when neither is asked for."""
+        return cls(p) if p["progress"] or p["verbose"] else None
+
+    def epoch(self, loss: float, eta: float, info: Callable[[], EpochInfo]) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"loss={loss:.6g}, eta={eta:.3g}", refresh=False)
+            self.bar.update(1)
+        if self.verbose:
+            self._print(verbose_lines(info()))
+
+    def close(self, stop_reason: str, n_epochs: int, elapsed: float) -> None:
+        if self.verbose and stop_reason == "tol":
+            self._print(f"Convergence after {n_epochs} epochs took {elapsed:.2f} seconds")
+        elif self.verbose and stop_reason != "max_iter":
+            self._print(
+                f"Stopped ({stop_reason}) after {n_epochs} epochs took {elapsed:.2f} seconds"
+            )
+        if self.bar is not None:
+            postfix = f"{self.bar.postfix}, " if self.bar.postfix else ""
+            self.bar.set_postfix_str(f"{postfix}stop={stop_reason}", refresh=False)
+            self.bar.close()
+
+    def _print(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.write(text, file=sys.stdout)  # above the bar, which stays on stderr
+        else:
+            print(text)
+
+
+def verbose_lines(info: EpochInfo) -> str:
+    """scikit-learn's ``verbose`` lines for one epoch."""
+    coef = np.asarray(info.coef)
+    bias = np.ravel(info.intercept)
+    bias_text = (
+        f"{bias[0]:.6f}" if bias.size == 1 else "[" + ", ".join(f"{b:.6f}" for b in bias) + "]"
+    )
+    line = (
+        f"Norm: {np.linalg.norm(coef):.2f}, NNZs: {np.count_nonzero(coef)}, "
+        f"Bias: {bias_text}, T: {info.n_updates}, Avg. loss: {info.loss:f}"
+    )
+    if info.validation_score is not None:
+        line += f", Validation score: {info.validation_score:f}"
+    return f"-- Epoch {info.epoch}\n{line}\nTotal training time: {info.elapsed:.2f} seconds."

@@ -12,7 +12,14 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._loop import Records, StoppingRules, check_descent_params, is_finite_epoch, warn_diverged
+from ._loop import (
+    EpochReport,
+    Records,
+    StoppingRules,
+    check_descent_params,
+    is_finite_epoch,
+    warn_diverged,
+)
 from ._result import EpochInfo, FitResult
 from ._schedules import (
     epoch_eta,
@@ -56,6 +63,8 @@ def minimize(
     shuffle: bool = True,
     random_state: Any = None,
     record_updates: bool = False,
+    progress: bool = False,
+    verbose: int = 0,
 ) -> FitResult:
     """Minimise a user-written objective by batch, mini-batch or stochastic descent.
 
@@ -127,6 +136,12 @@ def minimize(
         Seed of the permutations: the same as :func:`gdfast.fit` draws.
     record_updates : bool, default=False
         Keep the loss ``fun`` returned at every update in ``update_losses``.
+    progress : bool, default=False
+        A tqdm progress bar on stderr, one tick per epoch, with the loss and
+        learning rate (``pip install "gdfast[progress]"``).
+    verbose : int, default=0
+        Above 0, print scikit-learn's per-epoch lines on stdout, as
+        :func:`gdfast.fit` does.
 
     Returns
     -------
@@ -315,6 +330,7 @@ def _descend(
 
     records = Records(p["record_updates"], validation=False)
     rules = StoppingRules(p, p["eta0"])
+    report = EpochReport.create(p)
     stop_reason = "max_iter"
     t = 0  # updates of completed epochs
     start = time.perf_counter()
@@ -355,11 +371,15 @@ def _descend(
             EpochInfo, epoch + 1, float(epoch_loss), records.lr_history[-1], None, t,
             records.epoch_times[-1], x.copy(), dtype.type(0),
         )  # fmt: skip
+        if report is not None:
+            report.epoch(epoch_loss, records.lr_history[-1], info)
         stop = rules.after_epoch(epoch_loss, None, records.epoch_times[-1], info)
         if stop is not None:
             stop_reason = stop
             break
     elapsed = time.perf_counter() - start
+    if report is not None:
+        report.close(stop_reason, len(records.loss_history), elapsed)
     return records.result(
         coef=x,
         intercept=dtype.type(0),

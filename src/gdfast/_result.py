@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._losses import predict_proba_from_scores
 from ._validation import CLASSIFICATION_LOSSES, check_X
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,60 @@ class FitResult:
             raise ValueError(f"window: {window} is longer than the {len(values)} recorded losses")
         sums = np.cumsum(np.concatenate([[0.0], values]))
         return (sums[window:] - sums[:-window]) / window
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        x: str = "epoch",
+        window: int | None = None,
+        logy: bool = False,
+        *,
+        label: str | None = None,
+    ) -> Axes:
+        """Plot the cost curve: the loss per epoch, against time, or per update.
+
+        The classic check of a descent: if the curve does not fall, lower
+        ``eta0``. Per update (SGD's noisy losses) the trailing mean of the last
+        ``window`` updates is drawn over the raw losses. A diverged fit is
+        marked with an 'x' at its last finite loss. Needs matplotlib
+        (``pip install "gdfast[plot]"``), imported on first use.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw (to overlay several fits, pass the same axes); a new
+            figure when None.
+        x : {"epoch", "time", "update"}, default="epoch"
+            The horizontal axis: epochs (``loss_history``), seconds since the
+            fit began (``epoch_times``), or updates (``update_losses``: fit
+            with ``record_updates=True``).
+        window : int, optional
+            Also draw the trailing mean of the last ``window`` losses (10, 100
+            or 1,000 updates is the classic advice). Per update it defaults to
+            the largest of 1,000, 100 and 10 that is at most a tenth of the
+            updates; per epoch or time, to none.
+        logy : bool, default=False
+            A logarithmic loss axis.
+        label : str, optional
+            The curve's legend label; default ``"<method>, eta0=<eta0>"``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on: x label ``epoch``, ``time (s)`` or ``update``;
+            y label the training loss.
+
+        Raises
+        ------
+        ImportError
+            When matplotlib is not installed.
+        ValueError
+            For an unknown ``x``, a bad ``window``, or ``x="update"`` without
+            recorded updates.
+        """
+        from .plotting import plot_result
+
+        return plot_result(self, ax=ax, x=x, window=window, logy=logy, label=label)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as plain Python values (lists, floats, str), ready for JSON."""

@@ -123,6 +123,8 @@ def _as_float_array(name: str, value: Any, dtype: Any = None) -> np.ndarray:
         raise TypeError(f"{name}: cannot be read as a numeric array ({exc})") from exc
     if dtype is None:
         dtype = arr.dtype if arr.dtype in (np.float32, np.float64) else np.float64
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{name}: expected real numbers, got complex dtype {arr.dtype}")
     if arr.dtype.kind not in "biuf":
         try:
             arr = arr.astype(dtype)
@@ -132,6 +134,9 @@ def _as_float_array(name: str, value: Any, dtype: Any = None) -> np.ndarray:
 
 
 def check_finite(name: str, arr: np.ndarray) -> None:
+    # min and max propagate NaN and reach any inf without allocating a mask of X's size
+    if arr.size and np.isfinite(arr.min()) and np.isfinite(arr.max()):
+        return
     if not np.isfinite(arr).all():
         kind = "NaN" if np.isnan(arr).any() else "inf"
         raise ValueError(f"{name}: contains {kind}; remove or impute non-finite values")

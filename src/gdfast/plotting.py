@@ -1,0 +1,237 @@
+"""Cost curves: :meth:`FitResult.plot` and :meth:`SweepResult.plot`.
+
+The classic advice for gradient descent: plot the cost against time; if it
+does not fall, lower the learning rate; for SGD, plot the mean of the last 10,
+100 or 1,000 updates to see the trend through the noise. matplotlib is an
+optional extra (``pip install "gdfast[plot]"``), imported on first use.
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import numpy as np, gdfast
+>>> X = np.random.default_rng(0).normal(size=(1000, 3))
+>>> res = gdfast.fit(X, X @ [1.0, 2.0, 3.0], method="sgd", record_updates=True,
+...                  max_iter=5, tol=None, random_state=0)
+>>> ax = res.plot(x="update", window=100, logy=True)
+>>> ax.get_xlabel(), [line.get_label() for line in ax.get_lines()]
+('update', ['per update', 'mean of the last 100 updates'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from ._result import FitResult
+
+__all__ = ["plot_curves", "plot_result"]
+
+X_AXES = ("epoch", "time", "update")
+_X_LABELS = {"epoch": "epoch", "time": "time (s)", "update": "update"}
+_MISSING = 'plotting needs matplotlib: pip install "gdfast[plot]"'
+
+
+def require_matplotlib() -> None:
+    """Raise ImportError with the install command when matplotlib is missing."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(_MISSING) from exc
+
+
+def new_axes() -> Axes:
+    """Axes on a new pyplot figure (shown inline in notebooks)."""
+    require_matplotlib()
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    return ax
+
+
+def default_window(n_values: int) -> int:
+    """The window of the classic advice that suits ``n_values`` losses: the
+    largest of 1,000, 100 and 10 that is at most a tenth of them (else 1)."""
+    return next((w for w in (1000, 100, 10) if w * 10 <= n_values), 1)
+
+
+def _check_x(x: str) -> None:
+    if x not in X_AXES:
+        raise ValueError(f"x: expected one of 'epoch', 'time', 'update', got {x!r}")
+
+
+def _check_window(window: Any) -> None:
+    if window is not None and (
+        isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1
+    ):
+        raise ValueError(f"window: expected None or an int >= 1, got {window!r}")
+
+
+def _trailing_mean(values: np.ndarray, window: int) -> np.ndarray:
+    sums = np.cumsum(np.concatenate([[0.0], values]))
+    return (sums[window:] - sums[:-window]) / window
+
+
+def _series(result: FitResult, x: str) -> tuple[np.ndarray, np.ndarray]:
+    """(x values, losses) of one curve."""
+    if x == "update":
+        if result.update_losses is None:
+            raise ValueError(
+                "x='update' needs the loss of every update: fit with record_updates=True"
+            )
+        losses = np.asarray(result.update_losses, dtype=float)
+        return np.arange(1, len(losses) + 1), losses
+    losses = np.asarray(result.loss_history, dtype=float)
+    xs = result.epoch_times if x == "time" else np.arange(1, len(losses) + 1)
+    return np.asarray(xs, dtype=float), losses
+
+
+def _ylabel(results: Iterable[FitResult]) -> str:
+    losses = {str(r.params.get("loss", "custom")) for r in results}
+    name = losses.pop() if len(losses) == 1 else ""
+    if name in ("", "custom"):
+        return "training loss (mean per sample)"
+    return f"training loss: {name} (mean per sample)"
+
+
+def _draw(
+    ax: Axes, result: FitResult, x: str, window: int | None, label: str, *, single: bool
+) -> None:
+    """One fit's curve: its losses and, with a window (always per update),
+    their trailing mean; an 'x' at the last finite loss of a diverged fit.
+
+    ``single``: the only fit on the axes, so the legend names the two series
+    ("per update", "mean of the last 100 updates"); otherwise it names the fit,
+    and per update only the trailing mean is drawn.
+    """
+    xs, ys = _series(result, x)
+    if window is None and x == "update":
+        window = default_window(len(ys))
+    if result.stop_reason == "diverged":
+        label += " (diverged)"
+    smooth = window is not None and window > 1 and len(ys) >= window
+    unit = "updates" if x == "update" else "epochs"
+    color = None
+    if single or not smooth or x != "update":
+        raw_label = label if not smooth else f"per {unit[:-1]}" if single else "_nolegend_"
+        (line,) = ax.plot(
+            xs,
+            ys,
+            alpha=0.35 if smooth else 1.0,
+            linewidth=0.8 if smooth else 1.5,
+            marker="o" if len(ys) <= 30 else None,  # a few epochs: show each one
+            markersize=3,
+            label=raw_label,
+        )
+        color = line.get_color()
+    if smooth:
+        assert window is not None
+        (line,) = ax.plot(
+            xs[window - 1 :],
+            _trailing_mean(ys, window),
+            color=color,
+            label=f"mean of the last {window} {unit}" if single else label,
+        )
+        color = line.get_color()
+    if result.stop_reason == "diverged":
+        # where it stopped: the last finite loss (nothing to mark if epoch 1 diverged)
+        ax.plot(
+            xs[-1:],
+            ys[-1:],
+            marker="x",
+            markersize=10,
+            markeredgewidth=2,
+            linestyle="none",
+            color=color,
+            label="_nolegend_",
+        )
+
+
+def _finish(ax: Axes, x: str, results: Iterable[FitResult], logy: bool) -> None:
+    ax.set_xlabel(_X_LABELS[x])
+    if x != "time":
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(_ylabel(results))
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(True, which="major", alpha=0.3)
+
+
+def plot_result(
+    result: FitResult,
+    ax: Axes | None = None,
+    x: str = "epoch",
+    window: int | None = None,
+    logy: bool = False,
+    label: str | None = None,
+) -> Axes:
+    """The implementation of :meth:`FitResult.plot`."""
+    _check_x(x)
+    _check_window(window)
+    new = ax is None
+    if ax is None:
+        ax = new_axes()
+    if label is None:
+        label = f"{result.params.get('method')}, eta0={result.params.get('eta0', 0):g}"
+    _draw(ax, result, x, window, label, single=True)
+    _finish(ax, x, [result], logy)
+    if new:
+        what = "gdfast.minimize" if result.params.get("loss") == "custom" else "gdfast.fit"
+        ax.set_title(f"{what}: {label} ({result.stop_reason}, {result.n_epochs} epochs)")
+    if len(ax.get_lines()) > 1 or result.stop_reason == "diverged" or not new:
+        ax.legend()
+    return ax
+
+
+def plot_curves(
+    results: dict[str, FitResult],
+    ax: Axes | None = None,
+    x: str = "epoch",
+    window: int | None = None,
+    logy: bool = True,
+    title: str | None = None,
+) -> Axes:
+    """Several fits' cost curves overlaid, one colour each, labelled by the keys.
+
+    Per update (``x="update"``) only the trailing means are drawn. A diverged
+    fit has ``(diverged)`` in its label and an 'x' at its last finite loss.
+
+    Parameters
+    ----------
+    results : dict of str to FitResult
+        The curves and their legend labels.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+    x : {"epoch", "time", "update"}, default="epoch"
+        The horizontal axis: epochs, seconds, or updates (needs
+        ``record_updates=True``).
+    window : int, optional
+        Draw the trailing mean of this many losses; per update, by default
+        the largest of 1,000, 100 and 10 that is at most a tenth of them.
+    logy : bool, default=True
+        A logarithmic loss axis.
+    title : str, optional
+        The axes' title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    _check_x(x)
+    _check_window(window)
+    if ax is None:
+        ax = new_axes()
+    for label, result in results.items():
+        _draw(ax, result, x, window, label, single=False)
+    _finish(ax, x, results.values(), logy)
+    if title is not None:
+        ax.set_title(title)
+    ax.legend()
+    return ax
