@@ -121,3 +121,48 @@ def test_thousands_of_fits_do_not_grow_memory():
     gc.collect()
     grown = _rss_bytes() - before
     assert grown < 4 * 2**20, f"resident memory grew by {grown / 2**20:.1f} MiB"
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_an_interrupted_estimator_is_left_as_it_was(partial):
+    from sklearn.base import clone
+
+    from gdfast import GDRegressor
+
+    X, y = make_regression(n=500, d=5)
+
+    calls = []
+
+    def interrupt(info):  # Ctrl-C after the first epoch of the call, as a user would press it
+        calls.append(info.epoch)
+        if len(calls) == 1 and not partial:
+            return False
+        raise KeyboardInterrupt
+
+    est = GDRegressor(max_iter=20, tol=None, random_state=0).fit(X, y)
+    est.partial_fit(X, y)
+    before = {k: np.copy(v) for k, v in vars(est).items() if isinstance(v, np.ndarray)}
+    twin = clone(est).set_params(max_iter=20).fit(X, y)
+    twin.partial_fit(X, y)
+    est.set_params(callback=interrupt, max_iter=5)
+    with pytest.raises(KeyboardInterrupt):
+        if partial:
+            est.partial_fit(X, y)
+        else:
+            est.fit(X, y)
+    for name, value in before.items():
+        np.testing.assert_array_equal(getattr(est, name), value)
+    # and it carries on exactly as an estimator that was never interrupted
+    est.set_params(callback=None)
+    est.partial_fit(X, y)
+    twin.partial_fit(X, y)
+    np.testing.assert_array_equal(est.coef_, twin.coef_)
+
+
+def test_threadpoolctl_limits_gdfasts_openmp_threads():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    if not _core.has_openmp:
+        pytest.fail("gdfast was built without OpenMP: threadpoolctl has nothing to limit")
+    with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+        assert gdfast.get_num_threads() == 1
+    assert gdfast.get_num_threads() == _core.max_threads()

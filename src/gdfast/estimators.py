@@ -12,6 +12,7 @@ scikit-learn is an optional dependency: ``pip install "gdfast[sklearn]"``.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -191,6 +192,9 @@ class _GDBase(BaseEstimator):
             params = self._gdfast_params()
         sw = self._sample_weight(sample_weight, X)
         state: TrainingState | None = getattr(self, "_state", None) if partial else None
+        if state is not None:
+            # work on a copy: an interrupted partial_fit leaves the estimator as it was
+            state = copy.deepcopy(state)
         if state is None:
             state = TrainingState.for_labels(
                 params, X.shape[1], X.dtype, classes, coef_init, intercept_init
