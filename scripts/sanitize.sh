@@ -18,4 +18,7 @@ ubsan=$(g++ -print-file-name=libubsan.so)
 export LD_PRELOAD="$asan:$ubsan"
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-python -m pytest -q -p no:cacheprovider "$@"
+# ASan's quarantine keeps freed memory resident by design, so the resident-memory
+# test measures the sanitizer, not gdfast: it runs in the normal suite only.
+python -m pytest -q -p no:cacheprovider \
+  --deselect tests/test_reliability.py::test_thousands_of_fits_do_not_grow_memory "$@"
