@@ -2,22 +2,43 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from gdfast.datasets import load_houses
 
+HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-def run(*args: str) -> subprocess.CompletedProcess:
+
+def run(*args: str, cwd=None, env=None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "gdfast", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "gdfast", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        env=env,
     )
 
 
-def test_demo_prints_the_three_methods_near_the_optimum():
-    out = run("demo")
+def assert_one_line_error(out: subprocess.CompletedProcess, *words: str) -> None:
+    assert out.returncode != 0
+    assert "Traceback" not in out.stderr
+    assert out.stderr.strip().count("\n") == 0, out.stderr
+    assert out.stderr.startswith("gdfast")
+    for word in words:
+        assert word in out.stderr, out.stderr
+
+
+def test_demo_prints_the_three_methods_near_the_optimum(tmp_path):
+    out = run("demo", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     optimum = float(next(line for line in lines if line.startswith("optimal loss")).split()[-1])
@@ -30,15 +51,132 @@ def test_demo_prints_the_three_methods_near_the_optimum():
         row = next(line for line in lines if line.startswith(method + " "))
         final_loss = float(row.split()[4])
         assert optimum <= final_loss + 1e-3 and final_loss < optimum * 1.05
+    if HAS_MATPLOTLIB:
+        assert (tmp_path / "gdfast-demo.png").read_bytes()[:8] == PNG_SIGNATURE
+        assert lines[-1].startswith("wrote gdfast-demo.png")
 
 
-def test_bad_option_is_one_line_and_nonzero():
-    out = run("demo", "--max-iter", "0")
-    assert out.returncode != 0
-    assert out.stderr.strip().count("\n") == 0 and "--max-iter" in out.stderr
-    assert "Traceback" not in out.stderr
+def test_demo_without_matplotlib_prints_the_table_and_says_how_to_get_the_plot(tmp_path):
+    # a matplotlib that cannot be imported shadows the installed one
+    fake = tmp_path / "fake" / "matplotlib"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('No module named matplotlib')\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "fake")}
+    out = run("demo", "--max-iter", "5", cwd=tmp_path, env=env)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert all(any(line.startswith(m + " ") for line in lines) for m in ("batch", "sgd"))
+    skipped = [line for line in lines if "skipped" in line]
+    assert len(skipped) == 1 and 'pip install "gdfast[plot]"' in skipped[0]
+    assert not (tmp_path / "gdfast-demo.png").exists()
 
 
-def test_help_works():
+def write_csv(path, X, y, names, target="price k"):
+    header = ",".join([*names, target])
+    rows = "\n".join(",".join(map(str, [*x, t])) for x, t in zip(X.tolist(), y.tolist()))
+    path.write_text(header + "\n" + rows + "\n")
+
+
+def test_fit_csv_prints_writes_json_and_plot(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = X @ [1.0, -2.0, 0.5] + 3.0
+    write_csv(tmp_path / "data.csv", X, y, ["a", "b", "c"])
+    args = ["fit", "data.csv", "--target", "price k", "--method", "batch", "--eta0", "0.5"]
+    args += ["--max-iter", "500", "--output", "model.json"]
+    if HAS_MATPLOTLIB:
+        args += ["--plot", "cost.png"]
+    out = run(*args, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "300 rows, 3 features, target price k" in out.stdout
+    assert "intercept" in out.stdout and "stopped by" in out.stdout
+    model = json.loads((tmp_path / "model.json").read_text())
+    np.testing.assert_allclose(model["coef"], [1.0, -2.0, 0.5], atol=1e-3)
+    assert abs(model["intercept"] - 3.0) < 1e-3
+    assert model["feature_names"] == ["a", "b", "c"] and model["target"] == "price k"
+    assert model["params"]["method"] == "batch" and model["params"]["eta0"] == 0.5
+    if HAS_MATPLOTLIB:
+        assert (tmp_path / "cost.png").read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_fit_classifier_with_text_labels(tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 2))
+    labels = np.where(X[:, 0] + X[:, 1] > 0, "yes", "no")
+    lines = ["x1,x2,label"] + [f"{a},{b},{c}" for (a, b), c in zip(X.tolist(), labels)]
+    (tmp_path / "d.csv").write_text("\n".join(lines) + "\n")
+    out = run(
+        "fit", "d.csv", "--target", "label", "--loss", "log_loss", "-o", "m.json", cwd=tmp_path
+    )
+    assert out.returncode == 0, out.stderr
+    assert "classes ['no', 'yes']" in out.stdout
+    assert json.loads((tmp_path / "m.json").read_text())["classes"] == ["no", "yes"]
+
+
+def test_fit_npy_and_npz(tmp_path):
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(200, 2))
+    y = X @ [2.0, 1.0]
+    np.save(tmp_path / "t.npy", np.column_stack([y, X]))  # target first: --target 0
+    np.savez(tmp_path / "a.npz", X=X, price=y)
+    for args in (["t.npy", "--target", "0"], ["a.npz", "--target", "price"]):
+        out = run("fit", *args, "--method", "batch", "--eta0", "0.5", "-o", "m.json", cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        coef = json.loads((tmp_path / "m.json").read_text())["coef"]
+        np.testing.assert_allclose(coef, [2.0, 1.0], atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["fit", "missing.csv", "--target", "y"], ["missing.csv", "no such file"]),
+        (["fit", "data.csv", "--target", "nope"], ["no column 'nope'", "a, b, c, price k"]),
+        (["fit", "data.csv", "--target", "price k", "--eta0", "-1"], ["eta0", "> 0"]),
+        (["fit", "data.csv", "--target", "price k", "--eta0", "fast"], ["--eta0", "--help"]),
+        (["fit", "data.csv", "--target", "price k", "--loss", "cubic"], ["--loss", "cubic"]),
+        (
+            ["fit", "data.csv", "--target", "price k", "--method", "sgd", "--eta0", "100"],
+            ["diverged", "lower --eta0"],
+        ),
+        (["fit", "bad.npz"], ["bad.npz", "not a readable .npz file"]),
+        (["demo", "--max-iter", "0"], ["--max-iter"]),
+    ],
+)
+def test_errors_are_one_line_and_nonzero(tmp_path, args, words):
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    write_csv(tmp_path / "data.csv", X, X.sum(axis=1) * 100, ["a", "b", "c"])
+    (tmp_path / "bad.npz").write_bytes(b"not a zip file")
+    assert_one_line_error(run(*args, cwd=tmp_path), *words)
+
+
+def test_fit_warns_in_one_line_when_the_loss_rises(tmp_path):
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    write_csv(tmp_path / "data.csv", X, X.sum(axis=1), ["a", "b", "c"])
+    args = ("--method", "batch", "--eta0", "20", "--max-iter", "10")
+    out = run("fit", "data.csv", "--target", "price k", *args, cwd=tmp_path)
+    assert out.returncode == 0 and "final loss" in out.stdout
+    assert out.stderr.count("\n") == 1 and "warning: the loss rose" in out.stderr
+    assert "lower --eta0" in out.stderr
+
+
+def test_bench_prints_a_quick_table():
+    out = run("bench", "--n", "5000", "--d", "20", "--repeat", "1", "--reference-rows", "500")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("gdfast bench: least squares")
+    ours = next(line for line in lines if line.startswith("gdfast.fit (sgd)"))
+    numpy_loop = next(line for line in lines if line.startswith("gdfast.reference (NumPy)"))
+    assert ours.split()[-2] == "1x"  # gdfast against itself
+    assert float(numpy_loop.split()[-2].rstrip("x")) > 1  # faster than the NumPy loop
+    if importlib.util.find_spec("sklearn") is not None:
+        sklearn_row = next(line for line in lines if line.startswith("scikit-learn"))
+        # the same quality: final losses within 1%
+        assert float(sklearn_row.split()[-1]) == pytest.approx(float(ours.split()[-1]), rel=0.01)
+
+
+def test_help_works_everywhere():
     out = run("--help")
-    assert out.returncode == 0 and "demo" in out.stdout
+    assert out.returncode == 0 and all(c in out.stdout for c in ("demo", "fit", "bench"))
+    for command, word in (("demo", "--max-iter"), ("fit", "--target"), ("bench", "--n")):
+        out = run(command, "--help")
+        assert out.returncode == 0 and word in out.stdout, out.stderr

@@ -12,10 +12,12 @@ MODULES = [
     "gdfast._api",
     "gdfast._minimize",
     "gdfast._result",
+    "gdfast._sweep",
     "gdfast._threads",
     "gdfast.reference",
     "gdfast.datasets",
     "gdfast.estimators",
+    "gdfast.plotting",
 ]
 
 

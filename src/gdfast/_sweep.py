@@ -50,8 +50,8 @@ class SweepResult:
     gdfast.sweep: batch, squared_error, 3 learning rates
       eta0  epochs  updates  final loss  stop_reason  time (ms)
     *    1      50       50 ... max_iter ...
-       0.1      50       50     0.00115  max_iter ...
-      0.01      50       50        10.2  max_iter ...
+       0.1      50       50    0.001155  max_iter ...
+      0.01      50       50       10.23  max_iter ...
     * best: the lowest final loss among the fits that did not diverge
     """
 
@@ -77,7 +77,7 @@ class SweepResult:
         rows = [heads]
         for eta, res in self.results.items():
             diverged = res.stop_reason == "diverged"
-            final = "-" if diverged or res.n_epochs == 0 else f"{res.loss_history[-1]:.3g}"
+            final = "-" if diverged or res.n_epochs == 0 else f"{res.loss_history[-1]:.4g}"
             rows.append(
                 (
                     f"{eta:g}",

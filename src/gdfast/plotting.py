@@ -160,6 +160,9 @@ def _finish(ax: Axes, x: str, results: Iterable[FitResult], logy: bool) -> None:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(_ylabel(results))
     if logy:
+        ys = [np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()]
+        if max((y.max() for y in ys if y.size), default=0.0) > 1e290:
+            ax.set_ymargin(0)  # a diverged curve near 1e308: a margin would overflow
         ax.set_yscale("log")
     ax.grid(True, which="major", alpha=0.3)
 
@@ -172,7 +175,19 @@ def plot_result(
     logy: bool = False,
     label: str | None = None,
 ) -> Axes:
-    """The implementation of :meth:`FitResult.plot`."""
+    """One fit's cost curve: :meth:`FitResult.plot` (see it for the parameters).
+
+    Parameters
+    ----------
+    result : FitResult
+        The fit to draw.
+    ax, x, window, logy, label
+        As for :meth:`FitResult.plot`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
     _check_x(x)
     _check_window(window)
     new = ax is None
@@ -228,6 +243,9 @@ def plot_curves(
     _check_window(window)
     if ax is None:
         ax = new_axes()
+    if window is None and x == "update":  # one window for every curve
+        n = min(len(_series(result, x)[1]) for result in results.values())
+        window = default_window(n)
     for label, result in results.items():
         _draw(ax, result, x, window, label, single=False)
     _finish(ax, x, results.values(), logy)
