@@ -457,12 +457,19 @@ def test_float32_is_kept_like_sgdregressor():
     assert ours.predict(X32).dtype == np.float32
 
 
-def test_gdfast_only_options_not_available_yet():
+def test_hogwild_is_not_available_yet():
     X, y = make_regression(n=50)
     with pytest.raises(ValueError, match="parallel='hogwild' is not available yet"):
         GDRegressor(parallel="hogwild").fit(X, y)
-    with pytest.raises(ValueError, match="progress=True is not available yet"):
-        GDRegressor(progress=True).partial_fit(X, y)
+
+
+def test_progress_bar_draws_on_fit_and_not_on_partial_fit(capsys):
+    pytest.importorskip("tqdm")
+    X, y = make_regression(n=50)
+    GDRegressor(progress=True, max_iter=3, tol=None).fit(X, y)
+    assert "3/3" in capsys.readouterr().err
+    GDRegressor(progress=True).partial_fit(X, y)
+    assert capsys.readouterr().err == ""
 
 
 def test_classifier_refuses_regression_losses_and_back():

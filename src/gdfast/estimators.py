@@ -53,37 +53,8 @@ from ._validation import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
 __all__ = ["GDClassifier", "GDRegressor"]
 
 # parameters of the estimators that gdfast.fit does not take
-_ESTIMATOR_ONLY = ("verbose", "warm_start", "n_jobs", "parallel", "progress")
+_ESTIMATOR_ONLY = ("warm_start", "n_jobs", "parallel")
 _PROBA_LOSSES = ("log_loss", "modified_huber", "softmax")
-
-
-class _VerbosePrinter:
-    """``verbose > 0``: scikit-learn's per-epoch lines, then the user's callback.
-
-    A class rather than a closure, so that a fitted estimator (whose
-    ``result_.params`` holds the callback) still pickles.
-    """
-
-    def __init__(self, callback: Callable[[EpochInfo], bool | None] | None) -> None:
-        self.callback = callback
-
-    def __call__(self, info: EpochInfo) -> bool | None:
-        coef = np.asarray(info.coef)
-        bias = np.ravel(info.intercept)
-        if bias.size == 1:
-            bias_text = f"{bias[0]:.6f}"
-        else:
-            bias_text = "[" + ", ".join(f"{b:.6f}" for b in bias) + "]"
-        line = (
-            f"Norm: {np.linalg.norm(coef):.2f}, NNZs: {np.count_nonzero(coef)}, "
-            f"Bias: {bias_text}, T: {info.n_updates}, Avg. loss: {info.loss:f}"
-        )
-        if info.validation_score is not None:
-            line += f", Validation score: {info.validation_score:f}"
-        print(f"-- Epoch {info.epoch}")
-        print(line)
-        print(f"Total training time: {info.elapsed:.2f} seconds.")
-        return None if self.callback is None else self.callback(info)
 
 
 def _dense(coef: Any) -> Any:
@@ -113,12 +84,6 @@ class _GDBase(BaseEstimator):
             raise ValueError(
                 f"parallel={self.parallel!r} is not available yet; use parallel='deterministic'"
             )
-        if self.progress is not False:
-            raise ValueError(f"progress={self.progress!r} is not available yet; use progress=False")
-        if not isinstance(self.verbose, (bool, np.bool_, int, np.integer)):
-            raise TypeError(f"verbose: expected an int, got {type(self.verbose).__name__}")
-        if self.verbose < 0:
-            raise ValueError(f"verbose: must be >= 0, got {self.verbose}")
         if not isinstance(self.warm_start, (bool, np.bool_)):
             raise TypeError(f"warm_start: expected a bool, got {type(self.warm_start).__name__}")
         if self.penalty == "elasticnet" and self.l1_ratio is None:
@@ -138,8 +103,6 @@ class _GDBase(BaseEstimator):
         n_jobs = getattr(self, "n_jobs", None)
         if params["n_threads"] is None and n_jobs is not None:
             params["n_threads"] = int(effective_n_jobs(n_jobs))
-        if self.verbose:
-            params["callback"] = _VerbosePrinter(self.callback)
         params.update(changes)
         return default_params(**params)
 
@@ -186,8 +149,8 @@ class _GDBase(BaseEstimator):
         ``fit`` starts a new state (``partial=False``); ``partial_fit`` creates
         one on its first call and reuses it after, for one epoch per call.
         """
-        if partial:
-            params = self._gdfast_params(max_iter=1, tol=None, early_stopping=False)
+        if partial:  # one epoch a call: no progress bar for each
+            params = self._gdfast_params(max_iter=1, tol=None, early_stopping=False, progress=False)
         else:
             params = self._gdfast_params()
         sw = self._sample_weight(sample_weight, X)
@@ -203,10 +166,6 @@ class _GDBase(BaseEstimator):
         self._state = state
         self._set_fitted(result, partial=partial)
         if not partial:
-            if self.verbose and result.stop_reason == "tol":
-                print(
-                    f"Convergence after {result.n_epochs} epochs took {result.elapsed:.2f} seconds"
-                )
             if self.tol is not None and self.n_iter_ == self.max_iter:
                 warnings.warn(
                     "Maximum number of iteration reached before convergence. "
@@ -372,7 +331,7 @@ default="sgd"
     callback : callable or None, default=None
         ``callback(info: EpochInfo) -> bool`` after every epoch; True stops.
     progress : bool, default=False
-        A progress bar: not available yet.
+        A tqdm progress bar over the epochs of ``fit`` (``pip install "gdfast[progress]"``).
 
     Attributes
     ----------
@@ -683,7 +642,7 @@ default="sgd"
     callback : callable or None, default=None
         ``callback(info: EpochInfo) -> bool`` after every epoch; True stops.
     progress : bool, default=False
-        A progress bar: not available yet.
+        A tqdm progress bar over the epochs of ``fit`` (``pip install "gdfast[progress]"``).
 
     Attributes
     ----------
