@@ -3,40 +3,55 @@
 Run the suites explicitly (pyproject's ``testpaths`` only lists ``tests/``)::
 
     python -m pytest bench/ --benchmark-group-by=group
+
+Each workload is a group ("W1" ... "W6"): gdfast and its peers side by side. After the
+pytest-benchmark tables, a summary prints samples/s per contestant and gdfast's speed-up
+over each peer (samples/s is what is compared: slow peers race a documented subset).
+
+``GDFAST_BENCH_SCALE`` multiplies the rows of every workload. Under ``--benchmark-disable``
+(a smoke run: one call per benchmark) it defaults to 0.05, otherwise to 1::
+
+    python -m pytest bench/ --benchmark-disable -q        # smoke, about a minute
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import statistics
 import time
+from collections.abc import Iterator
 from typing import Any, Callable
 
 import numpy as np
 import pytest
+import workloads
+
+import gdfast
+
+# (group, name, samples/s, is_gdfast) of every race of the session, for the summary
+RACES: list[tuple[str, str, float, bool]] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if "GDFAST_BENCH_SCALE" not in os.environ and config.getoption("benchmark_disable", False):
+        os.environ["GDFAST_BENCH_SCALE"] = "0.05"
 
 
 def make_regression(n: int, d: int) -> tuple[np.ndarray, np.ndarray]:
     """``X ~ N(0,1)``, ``w ~ N(0,1)``, ``y = X @ w + 0.1 * noise``, drawn in that order."""
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((n, d))
-    w = rng.standard_normal(d)
-    y = X @ w + 0.1 * rng.standard_normal(n)
-    return X, y
+    return workloads.make_regression(n, d)
 
 
-def _training_loss(X: np.ndarray, y: np.ndarray, coef: Any, intercept: Any) -> float:
-    """Mean ``0.5 * (X @ coef + intercept - y)**2``, evaluated in float64."""
-    r = X @ np.asarray(coef, np.float64) + float(np.squeeze(intercept)) - y
-    return float(np.mean(0.5 * r * r))
-
-
-def _race(benchmark: Any, fit: Callable[[], Any], samples: int, rounds: int = 5) -> Any:
+def _race(
+    benchmark: Any, fit: Callable[[], Any], samples: int, rounds: int = 5, gdfast: bool = False
+) -> Any:
     """Time ``fit`` with ``benchmark.pedantic``, record samples/s in extra_info, return the fit.
 
     ``samples`` is the number of sample visits of one fit (n_samples * epochs). The median
     comes from pytest-benchmark's stats; under ``--benchmark-disable`` (no stats) from
-    our own clock around the calls.
+    our own clock around the calls. ``gdfast`` marks the contestant whose speed-ups the
+    summary prints.
     """
     times: list[float] = []
 
@@ -46,19 +61,50 @@ def _race(benchmark: Any, fit: Callable[[], Any], samples: int, rounds: int = 5)
         times.append(time.perf_counter() - start)
         return out
 
+    if not getattr(benchmark, "disabled", False):
+        time.sleep(0.25)  # let the previous test's BLAS / OpenMP worker threads stop spinning
     result = benchmark.pedantic(
         timed, rounds=rounds, iterations=1, warmup_rounds=1 if rounds > 1 else 0
     )
     stats = getattr(benchmark, "stats", None)
     median = stats.stats.median if stats is not None else statistics.median(times)
     benchmark.extra_info["samples_per_s"] = samples / median
+    benchmark.extra_info["samples"] = samples
+    RACES.append((benchmark.group or "", benchmark.name, samples / median, gdfast))
     return result
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not RACES:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section(
+        f"gdfast speed-ups (samples/s, GDFAST_BENCH_SCALE={workloads.scale()})"
+    )
+    groups: dict[str, list[tuple[str, float, bool]]] = {}
+    for group, name, rate, is_gdfast in RACES:
+        groups.setdefault(group, []).append((name, rate, is_gdfast))
+    for group, entries in groups.items():
+        write(f"[{group}]")
+        fast = [(n, r) for n, r, g in entries if g]
+        for name, rate, is_gdfast in entries:
+            if fast:  # a race: gdfast's speed-up over this peer
+                ratios = "" if is_gdfast else "  ".join(f"gdfast x{r / rate:.2f}" for _, r in fast)
+            else:  # a scaling series: relative to its first entry
+                ratios = f"x{rate / entries[0][1]:.2f} of the first"
+            write(f"  {name:<58} {rate / 1e6:9.3f} M samples/s  {ratios}")
+
+
+@pytest.fixture(scope="session")
+def n_threads() -> int:
+    """The thread count of every contestant that takes one (gdfast, torch): all of gdfast's."""
+    return gdfast.get_num_threads()
 
 
 @pytest.fixture(scope="session")
 def w1() -> tuple[np.ndarray, np.ndarray]:
-    """W1 standard: n=200,000, d=100, float64."""
-    return make_regression(200_000, 100)
+    """W1 standard: n=200,000, d=100, float64 (also the data of W5 and W6)."""
+    return workloads.make_regression(workloads.rows(200_000), 100)
 
 
 @pytest.fixture(scope="session")
@@ -71,10 +117,83 @@ def w1_float32(w1: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarra
 @pytest.fixture(scope="session")
 def training_loss() -> Callable[..., float]:
     """``training_loss(X, y, coef, intercept)``: the quality measure of every race."""
-    return _training_loss
+    return workloads.squared_loss
 
 
 @pytest.fixture
 def race(benchmark: Any) -> Callable[..., Any]:
-    """``race(fit, samples, rounds=5)``: time ``fit()`` and record samples/s in extra_info."""
+    """``race(fit, samples, rounds=5, gdfast=False)``: time ``fit()``, record samples/s."""
     return functools.partial(_race, benchmark)
+
+
+class QualityBars:
+    """Final training losses of the peers, fitted once per session and shared by the tests.
+
+    A peer's own benchmark stores the loss of its fit (``record``); a gdfast test asks for it
+    (``get``), fitting the peer only when its benchmark did not run (``-k``).
+    """
+
+    def __init__(self) -> None:
+        self._losses: dict[str, float] = {}
+
+    def record(self, key: str, loss: float) -> None:
+        self._losses[key] = loss
+
+    def get(self, key: str, compute: Callable[[], float]) -> float:
+        if key not in self._losses:
+            self._losses[key] = compute()
+        return self._losses[key]
+
+
+@pytest.fixture(scope="session")
+def bars() -> Iterator[QualityBars]:
+    yield QualityBars()
+
+
+def _check_quality(benchmark: Any, loss: float, peer: str, peer_loss: float, **info: Any) -> None:
+    benchmark.extra_info.update(info)
+    benchmark.extra_info["final_loss"] = loss
+    benchmark.extra_info[f"loss_vs_{peer}"] = loss / peer_loss
+    assert loss <= workloads.QUALITY_TOLERANCE * peer_loss, (
+        f"final training loss {loss:.6g} is more than 1% above {peer}'s {peer_loss:.6g}"
+    )
+
+
+@pytest.fixture
+def quality(benchmark: Any) -> Callable[..., None]:
+    """``quality(loss, peer, peer_loss, **info)``: record the final training loss in
+    extra_info and assert it is within 1% of the peer's, or lower."""
+    return functools.partial(_check_quality, benchmark)
+
+
+@pytest.fixture
+def race_reference(race: Any, quality: Any, bars: QualityBars) -> Callable[..., float]:
+    """``race_reference(key, X, y, params, loss_fn, subset=None, rounds=1)``.
+
+    Races ``gdfast.reference.fit`` (the NumPy loop) on the first ``subset`` rows (all when
+    None), records its final loss under ``key`` and checks that gdfast, run with the same
+    parameters on the same rows, reaches a loss within 1% of it. Returns the loss.
+    """
+
+    def run(
+        key: str,
+        X: Any,
+        y: np.ndarray,
+        params: dict[str, Any],
+        loss_fn: Callable[..., float],
+        subset: int | None = None,
+        rounds: int = 1,
+    ) -> float:
+        m = X.shape[0] if subset is None else min(subset, X.shape[0])
+        Xs, ys = (X, y) if m == X.shape[0] else (X[:m], y[:m])
+        res = race(lambda: workloads.reference_fit(Xs, ys, params), m * params["max_iter"], rounds)
+        ref_loss = loss_fn(Xs, ys, res.coef, res.intercept)
+        bars.record(key, ref_loss)
+        fast = workloads.gdfast_fit(Xs, ys, params)
+        quality(
+            loss_fn(Xs, ys, fast.coef, fast.intercept), "reference", ref_loss,
+            rows=m, epochs=params["max_iter"], reference_loss=ref_loss,
+        )  # fmt: skip
+        return ref_loss
+
+    return run
