@@ -65,6 +65,16 @@ constexpr index_t kMaxBlocks = 64;
 constexpr index_t kPrefetchAhead = 8;
 constexpr index_t kPollEvery = 1024;  // samples between stop polls in per-sample loops
 
+// Waking a thread team costs microseconds: below ~32k multiply-adds a thread
+// the reduction runs on fewer threads. Only the thread count changes, never
+// the partition, so the bits stay the same.
+constexpr index_t kMinWorkPerThread = index_t(1) << 15;
+
+inline int threads_for(index_t work, index_t blocks, int n_threads) {
+  const index_t useful = std::max<index_t>(1, work / kMinWorkPerThread);
+  return static_cast<int>(std::max<index_t>(1, std::min<index_t>({useful, blocks, n_threads})));
+}
+
 inline int current_thread() {
 #if defined(GDFAST_HAS_OPENMP)
   return omp_get_thread_num();
@@ -137,7 +147,7 @@ double mean_gradient(const Data& X, const typename Model::value_type* y,
     // The calling thread polls between its blocks; the others skip what is left.
     std::atomic<bool> abandon{false};
 #if defined(GDFAST_HAS_OPENMP)
-#pragma omp parallel for schedule(static) num_threads(std::max(1, std::min<int>(n_threads, static_cast<int>(blocks))))
+#pragma omp parallel for schedule(static) num_threads(threads_for(count * n_params, blocks, n_threads))
 #endif
     for (index_t b = 0; b < blocks; ++b) {
       if (abandon.load(std::memory_order_relaxed)) continue;
