@@ -11,7 +11,8 @@ Group "W1" is the workload as DESIGN.md defines it (float64). The float32 runs h
 group of their own, "W1-float32", because scikit-learn fits float32 data in float32 too:
 the fair float32 ratio is gdfast float32 against SGDRegressor float32, side by side.
 Group "W1-gather" runs gdfast with ``shuffle=False``: rows in memory order, no random
-gather; the gap to the shuffled run is the price of the gather.
+gather; the gap to the shuffled run is the price of the gather. Beside it, the plain C loop
+of ``bench/sgd_ceiling.c`` with and without the software prefetch: what the machine allows.
 
     python -m pytest bench/ --benchmark-group-by=group
 """
@@ -89,3 +90,16 @@ def test_w1_gdfast_float64_shuffled(w1, race):
 def test_w1_gdfast_float64_rows_in_order_no_gather(w1, race):
     X, y = w1
     race(lambda: workloads.gdfast_fit(X, y, PARAMS, shuffle=False), len(X) * EPOCHS)
+
+
+@pytest.mark.benchmark(group="W1-gather")
+@pytest.mark.parametrize("ahead", [8, 0])
+def test_w1_plain_c_loop_ceiling_prefetch(w1, race, training_loss, benchmark, ahead):
+    """``bench/sgd_ceiling.c``: the plain loop of DESIGN.md on the same permutations (not a
+    peer: what the machine allows), with the row 8 positions ahead prefetched, or not."""
+    X, y = w1
+    run = workloads.c_sgd_epochs(X, y, PARAMS)
+    if run is None:
+        pytest.skip("gcc not found")
+    coef, intercept = race(lambda: run(True, ahead), len(X) * EPOCHS)
+    benchmark.extra_info["final_loss"] = training_loss(X, y, coef, intercept)

@@ -1,0 +1,949 @@
+"""Race gdfast against its peers on the standard workloads and write BENCHMARKS.md.
+
+    python bench/report.py             # everything: about 3 minutes on the 2-core machine
+    python bench/report.py --quick     # smoke: 5% of the rows, 2 rounds, files in build/bench/
+
+Runs W1-W6 of DESIGN.md with ``time.perf_counter`` (the median of ``--rounds`` runs after
+one warm-up run; slow peers race fewer rounds or a subset, see the tables), the scaling
+series (threads, n, d), the machine's streaming read bandwidth (``bench/bandwidth.c``,
+compiled with gcc; NumPy's ``X.sum()`` without it) and the per-epoch Python overhead on
+tiny data. Writes the markdown report (``--out``, default ``BENCHMARKS.md`` at the repo
+root), a bar chart of the speed-ups against their targets (``--png``, default
+``bench/benchmarks.png``) and optionally every number as JSON (``--json``).
+
+OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, set on some machines for old OpenBLAS builds, slow
+a current NumPy down: this script re-runs itself without them (in its own process only) and
+records the BLAS kernel threadpoolctl reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_DIR = BENCH_DIR.parent
+OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def _rerun_without_openblas_overrides() -> None:
+    removed = [name for name in OPENBLAS_VARS if name in os.environ]
+    if removed:
+        env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_VARS}
+        env["GDFAST_REPORT_UNSET"] = ",".join(f"{k}={os.environ[k]}" for k in removed)
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
+
+
+# ---------------------------------------------------------------------------------------------
+# results
+
+
+@dataclass
+class Entry:
+    """One contestant of one workload."""
+
+    name: str
+    samples: int  # sample visits of one run (rows x epochs)
+    times: list[float]
+    loss: float | None = None  # final training loss
+    gdfast_loss: float | None = None  # gdfast's loss on the same rows (subset peers)
+    note: str = ""
+    is_gdfast: bool = False
+
+    @property
+    def median(self) -> float:
+        return median(self.times)
+
+    @property
+    def rate(self) -> float:
+        return self.samples / self.median
+
+
+@dataclass
+class Target:
+    label: str
+    measured: float
+    target: float
+    unit: str = "x"  # "x": a ratio, higher is better; "us": lower is better
+    chart: bool = True
+    short: str = ""  # the label in the chart
+    ceiling: float | None = None  # the same ratio for the plain C loop of bench/sgd_ceiling.c
+
+    @property
+    def met(self) -> bool:
+        return self.measured <= self.target if self.unit == "us" else self.measured >= self.target
+
+
+@dataclass
+class Report:
+    quick: bool
+    rounds: int
+    machine: dict[str, str] = field(default_factory=dict)
+    workloads: dict[str, list[Entry]] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
+    targets: list[Target] = field(default_factory=list)
+    quality: list[tuple[str, str, str, float, float, bool]] = field(default_factory=list)
+    diagnostics: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    tables: dict[str, tuple[list[str], list[list[str]]]] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def threads(count: int) -> str:
+    return f"{count} thread{'s' if count > 1 else ''}"
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# measuring
+
+
+@dataclass
+class Run:
+    """One contestant before it is timed."""
+
+    name: str
+    fn: Callable[[], Any]
+    samples: int
+    loss_of: Callable[[Any], float] | None = None
+    is_gdfast: bool = False
+
+
+# Seconds of sleep before each timed run: the worker threads of the previous contestant
+# (OpenBLAS, libgomp, torch) spin for up to ~0.1 s after their last job, and would otherwise
+# take a core from the next one.
+SETTLE = 0.25
+
+
+def median(times: list[float]) -> float:
+    ordered = sorted(times)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else 0.5 * (ordered[mid - 1] + ordered[mid])
+
+
+class Bench:
+    """The workloads, raced one after the other into a :class:`Report`.
+
+    The contestants of a workload whose runs take about a second or less race round-robin
+    (one warm-up run of each, then ``rounds`` rounds in which each runs once): the speed of
+    a shared machine drifts by 2x within minutes, and a ratio of times taken side by side
+    is fair where one of times taken a minute apart is not. Slow peers run on their own.
+    """
+
+    def __init__(self, report: Report) -> None:
+        import workloads
+
+        import gdfast
+
+        self.w = workloads
+        self.report = report
+        self.rounds = report.rounds
+        self.threads = gdfast.get_num_threads()
+        self.thread_counts = sorted({1, 2, os.cpu_count() or 1, self.threads})
+
+    def parallelism(self) -> float:
+        """Cores' worth of compute that concurrent processes get now (median of 3 probes)."""
+        most = max(self.thread_counts)
+        return sorted(self.w.cpu_parallelism(most) for _ in range(3))[1]
+
+    def round_robin(self, fns: dict[Any, Callable[[], Any]]) -> dict[Any, tuple[list[float], Any]]:
+        """Times of ``rounds`` rounds of every function (after one warm-up call of each)."""
+        results = {key: fn() for key, fn in fns.items()}
+        times: dict[Any, list[float]] = {key: [] for key in fns}
+        for _ in range(self.rounds):
+            for key, fn in fns.items():
+                time.sleep(SETTLE)
+                start = time.perf_counter()
+                results[key] = fn()
+                times[key].append(time.perf_counter() - start)
+        return {key: (times[key], results[key]) for key in fns}
+
+    def _record(self, workload: str, run: Run, times: list[float], result: Any, note: str) -> Entry:
+        entry = Entry(run.name, run.samples, times, note=note, is_gdfast=run.is_gdfast)
+        if run.loss_of is not None:
+            entry.loss = run.loss_of(result)
+        self.report.workloads.setdefault(workload, []).append(entry)
+        log(f"  {workload:<11} {run.name:<44} {entry.rate / 1e6:9.3f} M samples/s")
+        return entry
+
+    def race(self, workload: str, *runs: Run) -> tuple[Entry, ...]:
+        """Time the runs round-robin and record them."""
+        timed = self.round_robin({run.name: run.fn for run in runs})
+        return tuple(self._record(workload, r, *timed[r.name], note="") for r in runs)
+
+    def solo(self, workload: str, run: Run, rounds: int, warmup: int, note: str = "") -> Entry:
+        """Time a slow peer on its own: ``rounds`` runs after ``warmup`` runs."""
+        time.sleep(SETTLE)
+        _, times, result = self.w.time_call(run.fn, rounds, warmup)
+        return self._record(workload, run, times, result, note)
+
+    def check(self, workload: str, gdfast_loss: float, peer: Entry, who: str = "gdfast") -> None:
+        """gdfast's final training loss within 1% of the peer's (or lower)."""
+        assert peer.loss is not None
+        peer.gdfast_loss = gdfast_loss
+        ok = gdfast_loss <= self.w.QUALITY_TOLERANCE * peer.loss
+        self.report.quality.append((workload, who, peer.name, gdfast_loss, peer.loss, ok))
+
+    def ratio(
+        self,
+        label: str,
+        fast: Entry,
+        slow: Entry,
+        target: float,
+        short: str = "",
+        chart: bool = True,
+    ) -> None:
+        self.report.targets.append(
+            Target(label, fast.rate / slow.rate, target, chart=chart, short=short)
+        )
+
+    def diagnose(self, workload: str, what: str, value: str) -> None:
+        self.report.diagnostics.setdefault(workload, []).append((what, value))
+        log(f"  {workload:<11} diagnostic: {what}: {value}")
+
+    def variants(
+        self,
+        workload: str,
+        base: Callable[[], Any],
+        samples: int,
+        changes: dict[str, Callable[[], Any]],
+    ) -> None:
+        """Diagnostics: runs with one thing changed (gdfast's, or the plain C loop's), raced
+        round-robin with gdfast's run as the workload defines it; reported as samples/s and
+        the ratio to that run."""
+        timed = self.round_robin({"": base, **changes})
+        base_rate = samples / median(timed[""][0])
+        for label in changes:
+            rate = samples / median(timed[label][0])
+            self.diagnose(
+                workload, label,
+                f"{rate / 1e6:.2f} M samples/s = {rate / base_rate:.2f}x the {workload} run "
+                f"({base_rate / 1e6:.2f} M samples/s in the same rounds)",
+            )  # fmt: skip
+
+    def reference_subset(
+        self, workload: str, X: Any, y: Any, params: dict[str, Any], loss_fn: Callable[..., float]
+    ) -> None:
+        """The per-sample NumPy loop on the first rows only; quality against gdfast there."""
+        w = self.w
+        m = min(w.REFERENCE_SUBSET[workload], X.shape[0])
+        Xs, ys = X[:m], y[:m]
+        rounds = min(self.rounds, 3)
+        ref = self.solo(
+            workload,
+            Run("gdfast.reference (NumPy loop)", lambda: w.reference_fit(Xs, ys, params),
+                m * params["max_iter"], lambda r: loss_fn(Xs, ys, r.coef, r.intercept)),
+            rounds=rounds, warmup=0, note=f"first {m:,} rows, {rounds} runs",
+        )  # fmt: skip
+        sub = w.gdfast_fit(Xs, ys, params)
+        self.check(workload, loss_fn(Xs, ys, sub.coef, sub.intercept), ref, f"gdfast, {m:,} rows")
+
+    # -----------------------------------------------------------------------------------------
+
+    def dense_sgd(
+        self, name: str, spec: dict[str, Any], target: float, float32: bool = False
+    ) -> None:
+        """W1, W2, W3: gdfast against SGDRegressor and the NumPy loop (on a subset)."""
+        w = self.w
+        X, y = w.make_regression(w.rows(spec["n"]), spec["d"])
+        params = spec["params"]
+        samples = X.shape[0] * params["max_iter"]
+
+        def loss(res: Any) -> float:
+            return w.squared_loss(X, y, res.coef, res.intercept)
+
+        def sk_loss(model: Any) -> float:
+            return w.squared_loss(X, y, model.coef_, model.intercept_)
+
+        runs = [
+            Run("gdfast float64", lambda: w.gdfast_fit(X, y, params), samples, loss, True),
+            Run("scikit-learn SGDRegressor float64",
+                lambda: w.sklearn_regressor_fit(X, y, params), samples, sk_loss),
+        ]  # fmt: skip
+        X32, y32 = (X.astype("float32"), y.astype("float32")) if float32 else (X, y)
+        if float32:
+            runs += [
+                Run("gdfast float32", lambda: w.gdfast_fit(X32, y32, params), samples, loss, True),
+                Run("scikit-learn SGDRegressor float32",
+                    lambda: w.sklearn_regressor_fit(X32, y32, params), samples, sk_loss),
+            ]  # fmt: skip
+        c64 = w.c_sgd_epochs(X, y, params)
+        c32 = w.c_sgd_epochs(X32, y32, params) if float32 else None
+
+        def c_loss(coef_intercept: Any) -> float:
+            return w.squared_loss(X, y, *coef_intercept)
+
+        ceiling = "plain C loop{}, prefetch 8 (the machine's ceiling, not a peer)"
+        if c64 is not None:
+            runs.append(Run(ceiling.format(" float64"), lambda: c64(True, 8), samples, c_loss))
+        if c32 is not None:
+            runs.append(Run(ceiling.format(" float32"), lambda: c32(True, 8), samples, c_loss))
+        entries = {e.name: e for e in self.race(name, *runs)}
+        fast, sk = entries["gdfast float64"], entries["scikit-learn SGDRegressor float64"]
+        c_fast = entries.get(ceiling.format(" float64"))
+        assert fast.loss is not None
+        self.check(name, fast.loss, sk, fast.name)
+        self.ratio(f"{name} float64: gdfast / SGDRegressor", fast, sk, target,
+                   f"{name}{' f64' if float32 else ''}\nvs sklearn")  # fmt: skip
+        if c_fast is not None:
+            self.report.targets[-1].ceiling = c_fast.rate / sk.rate
+        changes = {
+            "gdfast float64, rows in order (shuffle=False: no random gather)":
+                lambda: w.gdfast_fit(X, y, params, shuffle=False),
+        }  # fmt: skip
+        if c64 is not None:
+            changes["plain C loop float64, shuffled, no prefetch"] = lambda: c64(True, 0)
+            changes["plain C loop float64, rows in order"] = lambda: c64(False, 0)
+        if float32:
+            fast32 = entries["gdfast float32"]
+            sk32 = entries["scikit-learn SGDRegressor float32"]
+            c_fast32 = entries.get(ceiling.format(" float32"))
+            assert fast32.loss is not None
+            self.check(name, fast32.loss, sk32, fast32.name)
+            self.check(name, fast32.loss, sk, fast32.name)
+            self.ratio(f"{name} float32: gdfast f32 / SGDRegressor f32", fast32, sk32, 6.0,
+                       f"{name} f32\nvs sklearn f32")  # fmt: skip
+            if c_fast32 is not None:
+                self.report.targets[-1].ceiling = c_fast32.rate / sk32.rate
+            self.ratio(
+                f"{name} float32: gdfast f32 / SGDRegressor f64", fast32, sk, 6.0, chart=False
+            )
+            if c_fast32 is not None:
+                self.report.targets[-1].ceiling = c_fast32.rate / sk.rate
+            changes["gdfast float32 (shuffled)"] = lambda: w.gdfast_fit(X32, y32, params)
+            changes["gdfast float32, rows in order (shuffle=False)"] = lambda: w.gdfast_fit(
+                X32, y32, params, shuffle=False
+            )
+        self.reference_subset(name, X, y, params, w.squared_loss)
+        self.variants(name, lambda: w.gdfast_fit(X, y, params), samples, changes)
+        self.permutation_share(name, X.shape[0], fast)
+
+    def permutation_share(self, workload: str, n: int, fast: Entry) -> None:
+        """Python draws each epoch's permutation (NumPy Generator.permutation): its cost."""
+        import numpy as np
+
+        rng = np.random.default_rng(0)
+        _, times, _ = self.w.time_call(lambda: rng.permutation(n), max(self.rounds, 5))
+        per_epoch = fast.median / (fast.samples / n)
+        self.diagnose(
+            workload, f"NumPy rng.permutation({n:,}), drawn in Python every epoch",
+            f"{1e3 * median(times):.1f} ms = {median(times) / per_epoch:.0%} of a gdfast epoch",
+        )  # fmt: skip
+
+    def sparse(self) -> None:
+        """W4: hinge + l2 on CSR against SGDClassifier."""
+        import numpy as np
+
+        from gdfast._validation import CsrData
+
+        w = self.w
+        name = "W4"
+        spec = w.W4
+        X, y = w.make_sparse_classification(w.rows(spec["n"]), spec["d"], spec["nnz"])
+        params = spec["params"]
+        samples = X.shape[0] * params["max_iter"]
+
+        def loss(res: Any) -> float:
+            return w.hinge_loss(X, y, res.coef, res.intercept)
+
+        def sk_loss(model: Any) -> float:
+            return w.hinge_loss(X, y, model.coef_, model.intercept_)
+
+        fast, sk = self.race(
+            name,
+            Run("gdfast", lambda: w.gdfast_fit(X, y, params), samples, loss, True),
+            Run("scikit-learn SGDClassifier",
+                lambda: w.sklearn_classifier_fit(X, y, params), samples, sk_loss),
+        )  # fmt: skip
+        assert fast.loss is not None
+        self.check(name, fast.loss, sk, fast.name)
+        self.ratio("W4 sparse: gdfast / SGDClassifier", fast, sk, 3.0, "W4\nvs sklearn")
+        self.reference_subset(name, X, y, params, w.hinge_loss)
+
+        _, convert, _ = w.time_call(lambda: CsrData(X), self.rounds)
+        res = w.gdfast_fit(X, y, params)
+        epoch_times = np.diff(np.concatenate([[0.0], res.epoch_times]))
+        self.diagnose(
+            name, "gdfast: one-off CSR index conversion to int64 (CsrData)",
+            f"{1e3 * median(convert):.1f} ms of a {1e3 * fast.median:.0f} ms "
+            f"fit; epochs {', '.join(f'{1e3 * t:.0f}' for t in epoch_times)} ms",
+        )  # fmt: skip
+        self.variants(name, lambda: w.gdfast_fit(X, y, params), samples, {
+            "gdfast, rows in order (shuffle=False)":
+                lambda: w.gdfast_fit(X, y, params, shuffle=False),
+            "gdfast, no penalty (penalty=None)": lambda: w.gdfast_fit(X, y, params, penalty=None),
+            "gdfast, constant rate (learning_rate='constant', eta0=0.01)":
+                lambda: w.gdfast_fit(X, y, params, learning_rate="constant", eta0=0.01),
+        })  # fmt: skip
+        timed = self.round_robin({
+            "gdfast": lambda: w.gdfast_fit(X, y, params, shuffle=False),
+            "sklearn": lambda: w.sklearn_classifier_fit(X, y, dict(params, shuffle=False)),
+        })  # fmt: skip
+        self.diagnose(
+            name, "both in storage order (shuffle=False): gdfast / SGDClassifier samples/s",
+            f"{median(timed['sklearn'][0]) / median(timed['gdfast'][0]):.2f}x",
+        )  # fmt: skip
+        # the quality gap: scikit-learn damps the intercept on sparse input only
+        self.diagnose(
+            name, "final hinge loss with shuffle=False (same order for both): gdfast / sklearn",
+            f"{loss(timed['gdfast'][1]):.5f} / {sk_loss(timed['sklearn'][1]):.5f}",
+        )  # fmt: skip
+        ordered = dict(params, shuffle=False)
+        Xd_small, yd_small = w.make_sparse_classification(2_000, 2_000, spec["nnz"])
+        g_sparse = w.gdfast_fit(Xd_small, yd_small, ordered).coef
+        s_dense = w.sklearn_classifier_fit(Xd_small.toarray(), yd_small, ordered).coef_.ravel()
+        s_sparse = w.sklearn_classifier_fit(Xd_small, yd_small, ordered).coef_.ravel()
+        self.diagnose(
+            name, "max |coef difference| on a 2,000 x 2,000 instance, shuffle=False: "
+            "gdfast CSR vs SGDClassifier dense / vs SGDClassifier CSR",
+            f"{np.abs(g_sparse - s_dense).max():.1e} / {np.abs(g_sparse - s_sparse).max():.1e}"
+            " (scikit-learn's SPARSE_INTERCEPT_DECAY = 0.01 applies to CSR input only)",
+        )  # fmt: skip
+
+    def minibatch_and_batch(self) -> None:
+        """W5 (mini-batch 32) and W6 (batch) on W1's data: the NumPy loop and PyTorch."""
+        w = self.w
+        X, y = w.make_regression(w.rows(w.W1["n"]), w.W1["d"])
+        n, d = X.shape
+        torch = w.torch_available()
+        counts = sorted({1, self.threads})
+
+        def loss(res: Any) -> float:
+            return w.squared_loss(X, y, res.coef, res.intercept)
+
+        def torch_loss(coef_intercept: Any) -> float:
+            return w.squared_loss(X, y, *coef_intercept)
+
+        # W5: gdfast on 1 and all threads, the NumPy loop, round-robin; torch on its own
+        params = w.W5["params"]
+        samples = n * params["max_iter"]
+        entries = self.race(
+            "W5",
+            *[Run(f"gdfast ({threads(c)})", lambda c=c: w.gdfast_fit(X, y, params, n_threads=c),
+                  samples, loss, True) for c in reversed(counts)],
+            Run("gdfast.reference (the NumPy loop)", lambda: w.reference_fit(X, y, params),
+                samples, loss),
+        )  # fmt: skip
+        mine = dict(zip(reversed(counts), entries[:-1]))
+        ref = entries[-1]
+        fast = mine[self.threads]
+        assert fast.loss is not None
+        self.check("W5", fast.loss, ref, fast.name)
+        self.ratio("W5 minibatch 32: gdfast / NumPy loop", fast, ref, 5.0, "W5\nvs NumPy")
+        if torch:
+            # one round each: about 4 s on 1 thread, up to a minute on 2 on a busy host
+            for count in reversed(counts):
+                tor = self.solo(
+                    "W5",
+                    Run(f"PyTorch CPU torch.optim.SGD ({threads(count)})",
+                        lambda c=count: w.torch_fit(X, y, params, c), samples, torch_loss),
+                    rounds=1, warmup=0, note="1 run",
+                )  # fmt: skip
+                loss_c = mine[count].loss
+                assert loss_c is not None
+                self.check("W5", loss_c, tor, mine[count].name)
+                self.ratio(
+                    f"W5 minibatch 32: gdfast / PyTorch CPU, {threads(count)} each",
+                    mine[count], tor, 100.0, f"W5\nvs torch ({count}t)",
+                    chart=count == self.threads,
+                )  # fmt: skip
+        self.variants("W5", lambda: w.gdfast_fit(X, y, params), samples, {
+            "gdfast, rows in order (shuffle=False)":
+                lambda: w.gdfast_fit(X, y, params, shuffle=False),
+        })  # fmt: skip
+
+        # W6: gdfast on every thread count and the NumPy loop round-robin, torch after them
+        params = w.W6["params"]
+        epochs = params["max_iter"]
+        samples = n * epochs
+        entries = self.race(
+            "W6",
+            *[Run(f"gdfast ({threads(c)})", lambda c=c: w.gdfast_fit(X, y, params, n_threads=c),
+                  samples, loss, c == self.threads) for c in self.thread_counts],
+            Run("gdfast.reference (the NumPy loop)", lambda: w.reference_fit(X, y, params),
+                samples, loss),
+        )  # fmt: skip
+        by_threads = dict(zip(self.thread_counts, entries[:-1]))
+        ref = entries[-1]
+        fast = by_threads[self.threads]
+        assert fast.loss is not None
+        self.check("W6", fast.loss, ref, fast.name)
+        self.ratio("W6 batch: gdfast / NumPy loop", fast, ref, 2.0, "W6\nvs NumPy")
+        if torch:
+            tor = self.solo(
+                "W6",
+                Run(f"PyTorch CPU full-batch GD ({threads(self.threads)})",
+                    lambda: w.torch_fit(X, y, params, self.threads), samples, torch_loss),
+                rounds=self.rounds, warmup=1,
+            )  # fmt: skip
+            self.check("W6", fast.loss, tor, fast.name)
+        if 2 in by_threads:
+            self.ratio(
+                "W6 batch: 2 threads / 1 thread",
+                by_threads[2],
+                by_threads[1],
+                1.6,
+                "W6\n2 / 1 thread",
+            )
+
+        # the machine's streaming read bandwidth, measured right after the W6 races
+        gbs = w.c_read_bandwidth(self.thread_counts, mib=256 if self.report.quick else 1024)
+        numpy_gbs = w.numpy_read_bandwidth(256 if self.report.quick else 1024)
+        if gbs:
+            bandwidth = max(gbs.values())
+            source = "bench/bandwidth.c (gcc -O3 -march=native -fopenmp), median of 7 passes"
+        else:
+            bandwidth = numpy_gbs
+            source = "NumPy X.sum() (gcc missing: one thread only)"
+        rows = [[f"bench/bandwidth.c, {threads(t)}", f"{v:.1f}"] for t, v in (gbs or {}).items()]
+        rows.append(["NumPy X.sum() (1 thread)", f"{numpy_gbs:.1f}"])
+        epoch_bytes = {}
+        for count, entry in by_threads.items():
+            epoch_bytes[count] = n * d * 8 / (entry.median / epochs) / 1e9
+            share = epoch_bytes[count] / bandwidth
+            rows.append([
+                f"gdfast W6 epoch, {threads(count)}: n*d*8 / epoch time",
+                f"{epoch_bytes[count]:.1f} ({share:.0%} of {bandwidth:.1f})",
+            ])  # fmt: skip
+        self.report.tables["bandwidth"] = (["read pass", "GB/s"], rows)
+        self.report.notes["bandwidth"] = (
+            f"Streaming read bandwidth: {bandwidth:.1f} GB/s ({source}; the best thread count)."
+        )
+        self.report.targets.append(
+            Target(
+                "W6 epoch bytes/s / read bandwidth",
+                epoch_bytes[self.threads] / bandwidth,
+                0.8,
+                short="W6 bytes/s\nvs bandwidth",
+            )
+        )
+        if 2 in by_threads:
+            for policy in ("active", "passive"):
+                ratio = w.w6_thread_ratio_with({"OMP_WAIT_POLICY": policy}, self.rounds)
+                self.diagnose(
+                    "W6", f"2 threads / 1 thread in a fresh process with OMP_WAIT_POLICY={policy}",
+                    f"{ratio:.2f}x",
+                )  # fmt: skip
+
+        # thread scaling: W6 (above) and W5 with batch_size=1000
+        mb = dict(w.W5["params"], batch_size=1000)
+        timed = self.round_robin(
+            {c: lambda c=c: w.gdfast_fit(X, y, mb, n_threads=c) for c in self.thread_counts}
+        )
+        mb_rates = {c: n * 3 / median(t) for c, (t, _) in timed.items()}
+        rows = []
+        for c in self.thread_counts:
+            b, m_ = by_threads[c].rate, mb_rates[c]
+            rows.append([str(c), f"{b / 1e6:.2f}", f"{b / by_threads[1].rate:.2f}x",
+                         f"{m_ / 1e6:.2f}", f"{m_ / mb_rates[1]:.2f}x"])  # fmt: skip
+        most = max(self.thread_counts)
+        cores = self.parallelism()
+        self.report.notes["threads"] = (
+            f"What the machine gives {most} threads: {most} concurrent processes of an "
+            f"in-cache NumPy loop together run {cores:.2f}x the work of one alone (median of "
+            f"3; dedicated cores give {most}x). The read bandwidth by thread count is in W6."
+        )
+        self.report.tables["threads"] = (
+            ["threads", "W6 batch M samples/s", "vs 1 thread",
+             "W5 batch_size=1000 M samples/s", "vs 1 thread"],
+            rows,
+        )  # fmt: skip
+
+    def scaling(self) -> None:
+        """W1's sgd run over n (d=100) and over d (n=200k): cost should be linear in both."""
+        import numpy as np
+
+        w = self.w
+        params = w.SGD_REGRESSION
+        for axis, configs in (
+            ("n", [(w.rows(n), 100) for n in (50_000, 100_000, 200_000, 400_000)]),
+            ("d", [(w.rows(200_000), d) for d in (25, 50, 100, 200)]),
+        ):
+            data = {(n, d): w.make_regression(n, d) for n, d in configs}
+            timed = self.round_robin(
+                {key: lambda X=X, y=y: w.gdfast_fit(X, y, params) for key, (X, y) in data.items()}
+            )
+            del data
+            points = []
+            for n, d in configs:
+                rate = n * 3 / median(timed[(n, d)][0])
+                points.append((n, d, rate))
+                log(f"  scaling-{axis}  n={n:>7} d={d:>3} {rate / 1e6:9.3f} M samples/s")
+            xs = np.array([p[0] if axis == "n" else p[1] for p in points], float)
+            seconds = np.array([p[0] * 3 / p[2] for p in points])
+            per_sample_ns = np.array([1e9 / p[2] for p in points])
+            if axis == "n":
+                slope, intercept = np.polyfit(xs, seconds, 1)
+                fit_note = (
+                    f"least squares: fit time = {1e3 * intercept:.1f} ms + "
+                    f"{1e9 * slope / 3:.1f} ns x n x epochs (a linear cost has no fixed part)"
+                )
+            else:
+                slope, intercept = np.polyfit(xs, per_sample_ns, 1)
+                fit_note = (
+                    f"least squares: time per sample = {intercept:.1f} ns + "
+                    f"{slope:.2f} ns x d (the fixed part is the row's random gather latency "
+                    "and the update's bookkeeping)"
+                )
+            rows = [
+                [f"{n:,}", str(d), f"{r / 1e6:.2f}", f"{1e9 / r:.0f}", f"{1e9 / r / d:.2f}"]
+                for n, d, r in points
+            ]
+            self.report.tables[f"scaling-{axis}"] = (
+                ["n", "d", "M samples/s", "ns / sample", "ns / (sample x feature)"],
+                rows,
+            )
+            self.report.notes[f"scaling-{axis}"] = fit_note
+
+    def tiny(self) -> None:
+        """Per-epoch Python overhead: n=100, d=10, 1,000 epochs of sgd."""
+
+        found = self.w.tiny_overhead(100, 10, 1000, repeats=max(self.rounds, 5))
+        self.report.tables["tiny"] = (
+            ["per epoch (n=100, d=10, 1,000 epochs, sgd)", "us"],
+            [
+                ["whole fit (gdfast.fit's loop, the epoch call in a clock) / 1,000",
+                 f"{found['total_us']:.1f}"],
+                ["  of it in the compiled epoch call (timed inside the fit)",
+                 f"{found['kernel_us']:.1f}"],
+                ["  of it in Python around it: the per-epoch overhead",
+                 f"{found['overhead_us']:.1f}"],
+                ["bare compiled epoch call, same arguments, tight loop",
+                 f"{found['bare_call_us']:.1f}"],
+                ["bare compiled epoch call over a 1-sample order (the call alone)",
+                 f"{found['one_sample_call_us']:.1f}"],
+            ],
+        )  # fmt: skip
+        self.report.targets.append(
+            Target("tiny data: Python overhead per epoch", found["overhead_us"], 20.0, "us",
+                   chart=False)
+        )  # fmt: skip
+        self.report.targets.append(
+            Target("tiny data: whole fit per epoch (total)", found["total_us"], 20.0, "us",
+                   chart=False)
+        )  # fmt: skip
+        log(f"  tiny       {found}")
+
+
+# ---------------------------------------------------------------------------------------------
+# the machine
+
+
+def machine_info(bench: Bench) -> dict[str, str]:
+    import numpy as np
+
+    import gdfast
+
+    def run(*cmd: str) -> str:
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, cwd=REPO_DIR).stdout.strip()
+        except OSError:
+            return ""
+
+    cpu = "unknown"
+    flags: set[str] = set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and cpu == "unknown":
+                cpu = line.split(":", 1)[1].strip()
+            if line.startswith("flags") and not flags:
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    simd = ", ".join(f for f in ("avx2", "fma", "avx512f") if f in flags) or "-"
+    caches = ", ".join(
+        line.split(":", 1)[0].replace(" cache", "") + " " + line.split(":", 1)[1].strip()
+        for line in run("lscpu").splitlines()
+        if line.strip().startswith(("L2 cache", "L3 cache"))
+    )
+
+    def version(module: str) -> str:
+        try:
+            return str(__import__(module).__version__)
+        except ImportError:
+            return "not installed"
+
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = ", ".join(
+            f"{p['internal_api']} {p.get('version')} ({p.get('architecture')}, "
+            f"{p['num_threads']} threads)"
+            for p in threadpool_info()
+            if p["user_api"] == "blas" and "numpy" in p["filepath"]
+        )
+    except ImportError:
+        blas = "threadpoolctl not installed"
+    commit = run("git", "rev-parse", "--short", "HEAD")
+    dirty = run("git", "status", "--porcelain", "--", "src", "CMakeLists.txt")
+    core = gdfast._core
+    core_file = Path(core.__file__)
+    built = datetime.datetime.fromtimestamp(core_file.stat().st_mtime, datetime.timezone.utc)
+    unset = os.environ.get("GDFAST_REPORT_UNSET", "")
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "git commit": commit + (" + uncommitted changes in src/" if dirty else ""),
+        "CPU": f"{cpu} ({simd}; {caches})",
+        "cores": f"{os.cpu_count()} (gdfast and torch run on {bench.threads} threads)",
+        "OS": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": f"{np.__version__}; BLAS: {blas}",
+        "scipy": version("scipy"),
+        "scikit-learn": version("sklearn"),
+        "torch": version("torch"),
+        "gdfast": f"{gdfast.__version__} (kernels: {getattr(core, 'isa', '?')}, OpenMP: "
+        f"{core.has_openmp}, _core built {built:%Y-%m-%d %H:%M} UTC)",
+        "OPENBLAS_CORETYPE / _L2_SIZE": f"unset for this run (were {unset})"
+        if unset
+        else "not set",
+        "GDFAST_BENCH_SCALE": str(bench.w.scale()),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# writing
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+WORKLOAD_TEXT = {
+    "W1": "n=200,000, d=100 (float64 and a float32 copy); sgd, squared_error, constant "
+    "eta0=1e-3, no penalty, 3 epochs, shuffled.",
+    "W2": "n=20,000, d=100 float64 (16 MB: in the L3 cache); as W1, 30 epochs.",
+    "W3": "n=1,000,000, d=10 float64; as W1.",
+    "W4": "CSR n=200,000, d=100,000, 50 non-zeros a row; sgd, hinge, l2 alpha=1e-5, "
+    "learning_rate='optimal', 3 epochs; quality = mean hinge loss on the training data.",
+    "W5": "W1's data; minibatch batch_size=32, constant eta0=1e-2, 3 epochs.",
+    "W6": "W1's data; batch (one update an epoch), eta0=0.1, 20 epochs.",
+}
+
+
+def write_markdown(report: Report, path: Path, png: Path | None) -> None:
+    out: list[str] = []
+    add = out.append
+    add("# gdfast benchmarks\n")
+    add(
+        "Written by `python bench/report.py`"
+        + (" --quick (a smoke run: not a measurement)" if report.quick else "")
+        + ". gdfast races its peers on the standard workloads of the design (DESIGN.md), in "
+        "the same process, on data from NumPy `default_rng(0)`. Times are the median of "
+        f"{report.rounds} runs after one warm-up run, except where a row says otherwise; the "
+        "contestants of a workload run round-robin (one run of each per round), because the "
+        "speed of this shared machine drifts by up to 2x within minutes; "
+        "samples/s = rows x epochs / time is what is compared (slow peers race a subset "
+        "of the rows). The same races run under pytest-benchmark: "
+        "`python -m pytest bench/ --benchmark-group-by=group`.\n"
+    )
+    add(
+        "Read the ratios with the machine's state in mind: on a shared virtual machine the "
+        "same race moves by up to 2x between runs minutes apart, 2-thread runs most of all "
+        "(the 'compute parallelism' line below measures what two processes got during this "
+        "run). `python bench/report.py` again gives a second opinion.\n"
+    )
+    add("## Machine\n")
+    add(_table(["", ""], [[k, v] for k, v in report.machine.items()]) + "\n")
+    add("## Targets\n")
+    rows = []
+    for t in report.targets:
+        if t.unit == "us":
+            measured, target = f"{t.measured:.1f} us", f"<= {t.target:g} us"
+        elif t.label.startswith("W6 epoch bytes"):
+            measured, target = f"{t.measured:.0%}", f">= {t.target:.0%}"
+        else:
+            measured, target = f"{t.measured:.2f}x", f">= {t.target:g}x"
+        ceiling = "" if t.ceiling is None else f"{t.ceiling:.2f}x"
+        rows.append([t.label, measured, target, "yes" if t.met else "**no**", ceiling])
+    add(_table(["speed-up", "measured", "target", "met", "a plain C loop reaches"], rows) + "\n")
+    add(
+        "The last column races `bench/sgd_ceiling.c` (the plain loop of DESIGN.md's 'What the "
+        "hardware allows', with the prefetch) against the same peer in the same rounds: a "
+        "reference point for what this machine allows today, not a strict bound (on W2, whose "
+        "rows sit in the cache, the loop's prefetches are pure overhead and gdfast beats it).\n"
+    )
+    if png is not None:
+        add(f"![speed-ups against their targets]({os.path.relpath(png, path.parent)})\n")
+    add("Quality: gdfast's final training loss within 1% of each peer's (or lower).\n")
+    rows = [
+        [workload, who, peer, f"{g:.6g}", f"{p:.6g}", f"{g / p:.4f}", "yes" if ok else "**no**"]
+        for workload, who, peer, g, p, ok in report.quality
+    ]
+    header = ["workload", "gdfast run", "peer", "gdfast loss", "peer loss", "ratio", "within 1%"]
+    add(_table(header, rows))
+    add("")
+    for workload, entries in report.workloads.items():
+        add(f"## {workload}\n")
+        add(WORKLOAD_TEXT.get(workload, "") + "\n")
+        fast = [e for e in entries if e.is_gdfast]
+        rows = []
+        for e in entries:
+            if e.is_gdfast or not fast:
+                speedup = ""
+            elif len(fast) == 1:
+                speedup = f"{fast[0].rate / e.rate:.2f}x"
+            else:
+                speedup = ", ".join(f"{f.rate / e.rate:.2f}x ({f.name})" for f in fast)
+            raced = f"{e.samples:,}" + (f" ({e.note})" if e.note else "")
+            loss = "" if e.loss is None else f"{e.loss:.6g}"
+            spread = f"{min(e.times):.3f}-{max(e.times):.3f}" if len(e.times) > 1 else ""
+            rows.append(
+                [e.name, raced, f"{e.median:.3f}", spread, f"{e.rate / 1e6:.3f}", loss, speedup]
+            )
+        header = ["contestant", "samples a run", "median s", "min-max s", "M samples/s",
+                  "final loss", "gdfast speed-up"]  # fmt: skip
+        add(_table(header, rows) + "\n")
+        if workload == "W6" and "bandwidth" in report.tables:
+            add(report.notes["bandwidth"] + "\n")
+            add(_table(*report.tables["bandwidth"]) + "\n")
+        if report.diagnostics.get(workload):
+            add("Where the time goes:\n")
+            add("\n".join(f"- {what}: {value}" for what, value in report.diagnostics[workload]))
+            add("")
+    add("## Scaling with threads\n")
+    add(f"W6 (batch) and W5 with batch_size=1000, gdfast alone; 'all' cores = {os.cpu_count()}.\n")
+    if "threads" in report.tables:
+        add(_table(*report.tables["threads"]) + "\n")
+        add(report.notes["threads"] + "\n")
+    for axis, text in (
+        ("n", "W1's sgd run (3 epochs, shuffled) at d=100: samples/s should stay flat in n."),
+        ("d", "The same at n=200,000: time per sample should grow linearly in d."),
+    ):
+        key = f"scaling-{axis}"
+        if key in report.tables:
+            add(f"## Scaling with {axis}\n")
+            add(text + "\n")
+            add(_table(*report.tables[key]) + "\n")
+            add(report.notes[key] + "\n")
+    if "tiny" in report.tables:
+        add("## Per-epoch Python overhead on tiny data\n")
+        add(
+            "The fit runs through the same epoch loop with the compiled epoch wrapped in a "
+            "clock; the overhead is the fit's time outside those calls.\n"
+        )
+        add(_table(*report.tables["tiny"]) + "\n")
+    add("## Peers and settings\n")
+    add(
+        "- scikit-learn `SGDRegressor` / `SGDClassifier` with the same loss, penalty, alpha, "
+        "learning_rate, eta0, max_iter, `tol=None`, `shuffle=True`, `random_state=0`; "
+        "float32 data is fitted in float32 by scikit-learn too.\n"
+        "- `gdfast.reference.fit`: the same epochs written in NumPy (per sample for sgd, "
+        "vectorised per batch for minibatch and batch); for W5 and W6 it is the NumPy loop.\n"
+        "- PyTorch CPU: `torch.nn.Linear` (zero init, float64 like the data), "
+        "`torch.optim.SGD(lr=eta0)`, `MSELoss() / 2`; W5 a standard loop over index "
+        "tensors of a `torch.randperm` per epoch (no DataLoader), W6 one full-batch step "
+        "an epoch; `torch.set_num_threads` = gdfast's thread count.\n"
+        "- NumPy's BLAS and scikit-learn use their default threads (all cores)."
+    )
+    path.write_text("\n".join(out) + "\n")
+
+
+def write_chart(report: Report, png: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    targets = [t for t in report.targets if t.chart]
+    fig, ax = plt.subplots(figsize=(10, 4.8), dpi=110)
+    xs = range(len(targets))
+    colors = ["#2e7d32" if t.met else "#c62828" for t in targets]
+    ax.bar(xs, [t.measured for t in targets], color=colors, width=0.6)
+    ax.scatter(xs, [t.target for t in targets], marker="_", s=900, color="black", zorder=3,
+               label="target")  # fmt: skip
+    with_ceiling = [(x, t.ceiling) for x, t in zip(xs, targets) if t.ceiling is not None]
+    if with_ceiling:
+        ax.scatter([x for x, _ in with_ceiling], [c for _, c in with_ceiling], marker="o",
+                   s=60, facecolors="none", edgecolors="#1565c0", zorder=4,
+                   label="plain C loop (bench/sgd_ceiling.c)")  # fmt: skip
+    for x, t in zip(xs, targets):
+        ax.annotate(f"{t.measured:.2f}", (x, t.measured), ha="center", va="bottom", fontsize=8)
+    ax.set_yscale("log")
+    ax.set_xticks(list(xs))
+    ax.set_xticklabels([t.short or t.label.replace(": ", "\n") for t in targets], fontsize=8)
+    ax.set_ylabel("measured ratio (log scale)")
+    title = "gdfast speed-ups (green: target met, red: not met)"
+    ax.set_title(title + (" -- quick smoke run" if report.quick else ""))
+    ax.legend(loc="upper left")
+    ax.grid(axis="y", which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(png)
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: 5%% of the rows")
+    parser.add_argument("--rounds", type=int, default=None, help="timed runs (default 5)")
+    parser.add_argument("--out", type=Path, default=None, help="markdown file to write")
+    parser.add_argument("--png", type=Path, default=None, help="bar chart to write")
+    parser.add_argument("--json", type=Path, default=None, help="also write every number")
+    args = parser.parse_args(argv)
+    if args.quick:
+        os.environ.setdefault("GDFAST_BENCH_SCALE", "0.05")
+    quick_dir = REPO_DIR / "build" / "bench"
+    out = args.out or (
+        quick_dir / "BENCHMARKS-quick.md" if args.quick else REPO_DIR / "BENCHMARKS.md"
+    )
+    png = args.png or (
+        quick_dir / "benchmarks-quick.png" if args.quick else BENCH_DIR / "benchmarks.png"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    png.parent.mkdir(parents=True, exist_ok=True)
+    rounds = args.rounds or (2 if args.quick else 5)
+
+    sys.path.insert(0, str(BENCH_DIR))
+    start = time.perf_counter()
+    report = Report(quick=args.quick, rounds=rounds)
+    bench = Bench(report)
+    report.machine = machine_info(bench)
+    most = max(bench.thread_counts)
+    before = bench.parallelism()
+    for key, value in report.machine.items():
+        log(f"{key}: {value}")
+    bench.dense_sgd("W1", bench.w.W1, 4.0, float32=True)
+    bench.dense_sgd("W2", bench.w.W2, 8.0)
+    bench.dense_sgd("W3", bench.w.W3, 6.0)
+    bench.sparse()
+    bench.minibatch_and_batch()
+    bench.scaling()
+    bench.tiny()
+    after = bench.parallelism()
+    report.machine["compute parallelism"] = (
+        f"{most} concurrent processes of an in-cache loop got {before:.2f} cores' worth at the "
+        f"start, {after:.2f} at the end (dedicated cores: {most}.00)"
+    )
+    report.machine["report runtime"] = f"{time.perf_counter() - start:.0f} s"
+    write_chart(report, png)
+    write_markdown(report, out, png)
+    if args.json:
+        data = asdict(report)
+        data["targets"] = [dict(asdict(t), met=t.met) for t in report.targets]
+        args.json.write_text(json.dumps(data, indent=1, default=str))
+    log(f"wrote {out} and {png} in {time.perf_counter() - start:.0f} s")
+    for t in report.targets:
+        log(
+            f"  {'met' if t.met else 'NOT met':8} {t.label}: {t.measured:.3g} (target {t.target:g})"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    _rerun_without_openblas_overrides()
+    raise SystemExit(main())

@@ -1,0 +1,483 @@
+"""The standard workloads of DESIGN.md and their peers, shared by the pytest suites and report.py.
+
+Nothing here imports pytest: ``bench/report.py`` runs the same workloads with its own clock.
+
+``GDFAST_BENCH_SCALE`` (a float, default 1) multiplies the number of rows of every workload
+(never the features), so that ``GDFAST_BENCH_SCALE=0.05`` gives a smoke run of the same code.
+Samples/s are comparable across scales only roughly (small data sits in cache).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_DIR = BENCH_DIR.parent
+
+
+def scale() -> float:
+    """``GDFAST_BENCH_SCALE``, read at call time so that conftest / report can set it."""
+    value = float(os.environ.get("GDFAST_BENCH_SCALE", "1"))
+    if not value > 0:
+        raise ValueError(f"GDFAST_BENCH_SCALE: expected a positive number, got {value}")
+    return value
+
+
+def rows(n: int, minimum: int = 500) -> int:
+    """``n`` scaled by :func:`scale`, at least ``minimum`` (and never more than ``n``)."""
+    return min(n, max(minimum, round(n * scale())))
+
+
+# ---------------------------------------------------------------------------------------------
+# data
+
+
+def make_regression(n: int, d: int, dtype: Any = np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """``X ~ N(0,1)``, ``w ~ N(0,1)``, ``y = X @ w + 0.1 * noise`` from ``default_rng(0)``."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, d))
+    w = rng.standard_normal(d)
+    y = X @ w + 0.1 * rng.standard_normal(n)
+    if np.dtype(dtype) != np.float64:
+        return X.astype(dtype), y.astype(dtype)
+    return X, y
+
+
+def make_sparse_classification(n: int, d: int, nnz: int) -> tuple[Any, np.ndarray]:
+    """W4: CSR ``X`` with ``nnz`` random columns a row and N(0,1) values, ``y = (X @ w > 0)``.
+
+    From ``default_rng(0)``: column indices (uniform, drawn with replacement, then sorted;
+    the rare repeats within a row are summed, so a few rows hold fewer than ``nnz``),
+    values, then ``w ~ N(0,1)``. ``y`` is 0.0 / 1.0.
+    """
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    indices = np.sort(rng.integers(0, d, size=(n, nnz)), axis=1)
+    data = rng.standard_normal(n * nnz)
+    X = sp.csr_matrix((data, indices.ravel(), np.arange(0, n * nnz + 1, nnz)), shape=(n, d))
+    X.sum_duplicates()
+    w = rng.standard_normal(d)
+    y = (X @ w > 0).astype(np.float64)
+    return X, y
+
+
+# ---------------------------------------------------------------------------------------------
+# quality: the final training loss, evaluated in float64 for every contestant
+
+
+def squared_loss(X: Any, y: np.ndarray, coef: Any, intercept: Any) -> float:
+    """Mean ``0.5 * (X @ coef + intercept - y)**2`` in float64."""
+    r = X @ np.ravel(np.asarray(coef, np.float64)) + float(np.squeeze(intercept)) - y
+    return float(np.mean(0.5 * r * r))
+
+
+def hinge_loss(X: Any, y01: np.ndarray, coef: Any, intercept: Any) -> float:
+    """Mean ``max(0, 1 - s * (X @ coef + intercept))`` with ``s = 2 y - 1`` (y in {0, 1})."""
+    margin = (2.0 * y01 - 1.0) * (
+        X @ np.ravel(np.asarray(coef, np.float64)) + float(np.squeeze(intercept))
+    )
+    return float(np.mean(np.maximum(0.0, 1.0 - margin)))
+
+
+QUALITY_TOLERANCE = 1.01  # gdfast's final training loss <= 1.01 x the peer's
+
+
+# ---------------------------------------------------------------------------------------------
+# the workloads: run parameters of gdfast.fit (and gdfast.reference.fit)
+
+COMMON: dict[str, Any] = dict(tol=None, shuffle=True, random_state=0)
+SGD_REGRESSION: dict[str, Any] = dict(
+    COMMON,
+    loss="squared_error",
+    method="sgd",
+    learning_rate="constant",
+    eta0=1e-3,
+    penalty=None,
+    max_iter=3,
+)
+W1 = dict(n=200_000, d=100, params=SGD_REGRESSION)
+W2 = dict(n=20_000, d=100, params=dict(SGD_REGRESSION, max_iter=30))
+W3 = dict(n=1_000_000, d=10, params=SGD_REGRESSION)
+W4 = dict(
+    n=200_000,
+    d=100_000,
+    nnz=50,
+    params=dict(
+        COMMON,
+        loss="hinge",
+        method="sgd",
+        penalty="l2",
+        alpha=1e-5,
+        learning_rate="optimal",
+        max_iter=3,
+    ),
+)
+W5 = dict(
+    n=200_000,
+    d=100,
+    params=dict(
+        COMMON,
+        loss="squared_error",
+        method="minibatch",
+        batch_size=32,
+        learning_rate="constant",
+        eta0=1e-2,
+        max_iter=3,
+    ),
+)
+W6 = dict(
+    n=200_000,
+    d=100,
+    params=dict(
+        COMMON, loss="squared_error", method="batch", learning_rate="constant", eta0=0.1,
+        max_iter=20,
+    ),
+)  # fmt: skip
+
+# Subsets on which the slow NumPy reference loops are raced (rows, epochs); samples/s is
+# what is compared, and the reference's quality is checked against gdfast on the same subset.
+REFERENCE_SUBSET = {"W1": 20_000, "W2": 2_000, "W3": 20_000, "W4": 300}
+
+
+def gdfast_fit(X: Any, y: np.ndarray, params: dict[str, Any], **changes: Any) -> Any:
+    import gdfast
+
+    return gdfast.fit(X, y, **dict(params, **changes))
+
+
+def reference_fit(X: Any, y: np.ndarray, params: dict[str, Any], **changes: Any) -> Any:
+    import gdfast.reference
+
+    return gdfast.reference.fit(X, y, **dict(params, **changes))
+
+
+# ---------------------------------------------------------------------------------------------
+# peers
+
+
+def _sklearn_kwargs(params: dict[str, Any]) -> dict[str, Any]:
+    names = ("loss", "penalty", "alpha", "learning_rate", "eta0", "max_iter", "tol", "shuffle")
+    kwargs = {k: params[k] for k in names if k in params}
+    kwargs["random_state"] = params["random_state"]
+    return kwargs
+
+
+def sklearn_regressor_fit(X: Any, y: np.ndarray, params: dict[str, Any]) -> Any:
+    """``SGDRegressor`` with the workload's parameters (fitted in X's dtype)."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import SGDRegressor
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # tol=None, few epochs: expected
+        return SGDRegressor(**_sklearn_kwargs(params)).fit(X, y)
+
+
+def sklearn_classifier_fit(X: Any, y: np.ndarray, params: dict[str, Any]) -> Any:
+    """``SGDClassifier`` with the workload's parameters (``learning_rate="optimal"``)."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import SGDClassifier
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return SGDClassifier(**_sklearn_kwargs(params)).fit(X, y)
+
+
+def torch_available() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def torch_fit(
+    X: np.ndarray, y: np.ndarray, params: dict[str, Any], n_threads: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The PyTorch CPU peer of W5 / W6: ``torch.nn.Linear`` trained by ``torch.optim.SGD``.
+
+    ``minibatch``: the standard loop (no DataLoader): a ``torch.randperm`` per epoch, index
+    tensors of ``batch_size`` rows, ``MSELoss() / 2`` (= mean ``0.5 (p - y)^2``, gdfast's
+    ``squared_error``), ``zero_grad``, ``backward``, ``step``. ``batch``: one such step per
+    epoch on all rows. Parameters start at zero (as gdfast's), in X's dtype;
+    ``torch.set_num_threads(n_threads)``. Returns (coef, intercept) as NumPy arrays.
+    """
+    import torch
+
+    torch.set_num_threads(n_threads)
+    torch.manual_seed(params["random_state"])
+    dtype = torch.float64 if X.dtype == np.float64 else torch.float32
+    Xt = torch.from_numpy(X)
+    yt = torch.from_numpy(y).reshape(-1, 1)
+    model = torch.nn.Linear(X.shape[1], 1, dtype=dtype)
+    with torch.no_grad():
+        model.weight.zero_()
+        model.bias.zero_()
+    optimizer = torch.optim.SGD(model.parameters(), lr=params["eta0"])
+    mse = torch.nn.MSELoss()
+    n = Xt.shape[0]
+    batch = params["batch_size"] if params["method"] == "minibatch" else n
+    for _ in range(params["max_iter"]):
+        if batch == n:
+            optimizer.zero_grad()
+            loss = mse(model(Xt), yt) / 2
+            loss.backward()
+            optimizer.step()
+            continue
+        perm = torch.randperm(n)
+        for start in range(0, n, batch):
+            idx = perm[start : start + batch]
+            optimizer.zero_grad()
+            loss = mse(model(Xt[idx]), yt[idx]) / 2
+            loss.backward()
+            optimizer.step()
+    return model.weight.detach().numpy().ravel().copy(), model.bias.detach().numpy().copy()
+
+
+# ---------------------------------------------------------------------------------------------
+# the machine's streaming read bandwidth (the ceiling of W6)
+
+
+def numpy_read_bandwidth(mib: int = 1024, repeats: int = 5) -> float:
+    """GB/s of ``X.sum()`` over ``mib`` MiB of float64 (one thread: NumPy's sum is serial)."""
+    x = np.ones(mib * 1024 * 1024 // 8)
+    x.sum()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        x.sum()
+        times.append(time.perf_counter() - start)
+    return x.nbytes / float(np.median(times)) / 1e9
+
+
+def _compile(source: str, output: str, flags: list[str], fallback: list[str]) -> Path | None:
+    """Compile ``bench/<source>`` to ``build/bench/<output>`` (when stale); None without gcc."""
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        return None
+    src = BENCH_DIR / source
+    binary = REPO_DIR / "build" / "bench" / output
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    if not binary.exists() or binary.stat().st_mtime < src.stat().st_mtime:
+        for attempt in (flags, fallback):
+            done = subprocess.run([gcc, *attempt, str(src), "-o", str(binary)], capture_output=True)
+            if done.returncode == 0:
+                break
+        else:
+            return None
+    return binary
+
+
+def c_read_bandwidth(
+    thread_counts: list[int], mib: int = 1024, repeats: int = 7
+) -> dict[int, float] | None:
+    """Median GB/s of ``bench/bandwidth.c`` per thread count, or None without gcc."""
+    binary = _compile(
+        "bandwidth.c", "bandwidth", ["-O3", "-march=native", "-fopenmp"], ["-O3", "-fopenmp"]
+    )
+    if binary is None:
+        return None
+    out = subprocess.run(
+        [str(binary), str(mib), str(repeats), *map(str, thread_counts)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = re.findall(r"threads=(\d+) best_gbs=([\d.]+) median_gbs=([\d.]+)", out)
+    return {int(t): float(median) for t, _, median in found}
+
+
+def c_sgd_epochs(X: np.ndarray, y: np.ndarray, params: dict[str, Any]) -> Callable[..., Any] | None:
+    """A plain C SGD loop (``bench/sgd_ceiling.c``) on X, y: what the machine allows.
+
+    Returns ``run(shuffle=True, ahead=8)`` that runs ``params["max_iter"]`` epochs over
+    the permutations gdfast draws (``default_rng(random_state)``) and returns
+    (coef, intercept); None without gcc. Squared error, constant ``eta0``, no penalty only.
+    """
+    import ctypes
+
+    lib_path = _compile(
+        "sgd_ceiling.c", "sgd_ceiling.so",
+        ["-O3", "-march=x86-64-v3", "-fopenmp-simd", "-shared", "-fPIC"],
+        ["-O3", "-shared", "-fPIC"],
+    )  # fmt: skip
+    if lib_path is None:
+        return None
+    lib = ctypes.CDLL(str(lib_path))
+    f64 = X.dtype == np.float64
+    fn = lib.sgd_epoch_f64 if f64 else lib.sgd_epoch_f32
+    real = ctypes.c_double if f64 else ctypes.c_float
+    ptr = ctypes.c_void_p
+    i64 = ctypes.c_int64
+    fn.argtypes = [ptr, ptr, ptr, i64, i64, ptr, ptr, real, i64]
+    fn.restype = ctypes.c_double
+    n, d = X.shape
+    X = np.ascontiguousarray(X)
+    y = np.ascontiguousarray(y, X.dtype)
+
+    def run(shuffle: bool = True, ahead: int = 8) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(params["random_state"])
+        w = np.zeros(d, X.dtype)
+        b = np.zeros(1, X.dtype)
+        for _ in range(params["max_iter"]):
+            order = rng.permutation(n) if shuffle else None
+            fn(X.ctypes.data, y.ctypes.data, None if order is None else order.ctypes.data,
+               n, d, w.ctypes.data, b.ctypes.data, params["eta0"], ahead)  # fmt: skip
+        return w, b
+
+    return run
+
+
+# ---------------------------------------------------------------------------------------------
+# what the machine gives several threads
+
+
+_COMPUTE_LOOP = """
+import time, numpy as np
+x = np.ones(32768)  # 256 KB: in the core's L2 cache, so the loop is bound by the core
+x.sum()
+start = time.perf_counter()
+for _ in range(20000):
+    x.sum()
+print(time.perf_counter() - start)
+"""
+
+
+def cpu_parallelism(processes: int = 2) -> float:
+    """How many cores' worth of compute ``processes`` concurrent processes get.
+
+    Times an in-cache NumPy loop alone, then in ``processes`` copies at once:
+    ``processes * t_alone / mean(t_concurrent)``. On dedicated cores it is close to
+    ``processes``; on hyper-threads of one core, or a host that time-slices the virtual
+    CPUs, it is closer to 1 -- and so is any thread speed-up measured on that machine.
+    """
+    import sys
+
+    def run(copies: int) -> list[float]:
+        procs = [
+            subprocess.Popen([sys.executable, "-c", _COMPUTE_LOOP], stdout=subprocess.PIPE)
+            for _ in range(copies)
+        ]
+        return [float(p.communicate()[0]) for p in procs]
+
+    alone = min(run(1)[0] for _ in range(2))
+    together = run(processes)
+    return processes * alone / float(np.mean(together))
+
+
+_THREAD_RATIO = """
+import sys, time
+sys.path.insert(0, {bench!r})
+import numpy as np, workloads as w
+X, y = w.make_regression(w.rows(200_000), 100)
+times = {{1: [], 2: []}}
+for count in (1, 2):
+    w.gdfast_fit(X, y, w.W6["params"], n_threads=count)
+for _ in range({rounds}):
+    for count in (1, 2):
+        start = time.perf_counter()
+        w.gdfast_fit(X, y, w.W6["params"], n_threads=count)
+        times[count].append(time.perf_counter() - start)
+print(np.median(times[1]) / np.median(times[2]))
+"""
+
+
+def w6_thread_ratio_with(env: dict[str, str], rounds: int = 5) -> float:
+    """W6's 2-thread / 1-thread speed-up in a fresh process with ``env`` added."""
+    import sys
+
+    code = _THREAD_RATIO.format(bench=str(BENCH_DIR), rounds=rounds)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True, text=True
+    )
+    return float(out.stdout.strip()) if out.returncode == 0 else float("nan")
+
+
+# ---------------------------------------------------------------------------------------------
+# per-epoch Python overhead on tiny data
+
+
+def tiny_overhead(
+    n: int = 100, d: int = 10, epochs: int = 1000, repeats: int = 5
+) -> dict[str, float]:
+    """Time ``gdfast.fit`` on tiny data and split it into the compiled epochs and the rest.
+
+    Runs the fit through the private ``gdfast._api.run_fit`` (the loop of ``gdfast.fit``)
+    with the compiled epoch wrapped in a clock, so the kernel time is measured inside the
+    very fit whose total is timed: ``overhead = (total - kernel) / epochs`` is what Python
+    adds per epoch (permutation, divergence check, bookkeeping, plus ~0.2 us of the
+    wrapper itself). ``bare_call_us`` is a direct call of the compiled epoch on the same
+    arguments in a tight loop (binding plus the 100-sample epoch), ``one_sample_call_us``
+    the same call over an order of one sample (about the cost of the call alone).
+    Microseconds per epoch: medians over ``repeats`` fits / loops (the overhead is the
+    median of the per-fit differences).
+    """
+    import gdfast
+    from gdfast import _api
+
+    X, y = make_regression(n, d)
+    params = dict(SGD_REGRESSION, max_iter=epochs)
+    kernel_time = [0.0]
+    captured: list[tuple[Any, ...]] = []
+
+    def timed_kernel(*args: Any, **config: Any) -> tuple[float, int]:
+        start = time.perf_counter()
+        out = _api.compiled_epoch(*args, **config)
+        kernel_time[0] += time.perf_counter() - start
+        if not captured:
+            captured.append((args, dict(config)))
+        return out
+
+    gdfast.fit(X, y, **params)  # warm up
+    totals, kernels = [], []
+    for _ in range(repeats):
+        kernel_time[0] = 0.0
+        start = time.perf_counter()
+        _api.run_fit(X, y, _api.default_params(**params), kernel=timed_kernel)
+        totals.append(time.perf_counter() - start)
+        kernels.append(kernel_time[0])
+    args, config = captured[0]
+    args = (args[0], args[1], args[2], args[3], args[4].copy())
+    one_sample = (*args[:3], args[3][:1].copy(), args[4])
+
+    def per_call(call_args: tuple[Any, ...]) -> float:
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for _ in range(epochs):
+                _api.compiled_epoch(*call_args, **config)
+            times.append(time.perf_counter() - start)
+        return 1e6 * float(np.median(times)) / epochs
+
+    scale = 1e6 / epochs
+    return dict(
+        total_us=scale * float(np.median(totals)),
+        kernel_us=scale * float(np.median(kernels)),
+        overhead_us=scale * float(np.median(np.subtract(totals, kernels))),
+        bare_call_us=per_call(args),
+        one_sample_call_us=per_call(one_sample),
+    )
+
+
+def time_call(
+    fn: Callable[[], Any], rounds: int, warmup: int = 1
+) -> tuple[float, list[float], Any]:
+    """(median seconds, all times, last result) of ``rounds`` calls after ``warmup`` calls."""
+    result = None
+    for _ in range(warmup):
+        result = fn()
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times)), times, result
