@@ -3,6 +3,16 @@
 
 #include <cstdint>
 
+// For the few helpers of the innermost loops that the compiler would rather
+// call than inline: on W1 a called prefetch helper costs 30% of the speed.
+#if defined(__GNUC__) || defined(__clang__)
+#define GDFAST_ALWAYS_INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define GDFAST_ALWAYS_INLINE __forceinline
+#else
+#define GDFAST_ALWAYS_INLINE inline
+#endif
+
 namespace gdfast {
 
 using index_t = std::int64_t;
@@ -41,9 +51,10 @@ struct DenseView {
 
   row_type row(index_t i) const { return {data + i * row_stride, n_cols}; }
 
-  // Touch the row a few samples ahead so the random gather of shuffled SGD
-  // overlaps with the arithmetic of the current sample.
-  void prefetch(index_t i) const {
+  // A dense row's address needs no load: nothing to fetch before the row.
+  void prefetch_offsets(index_t /*i*/) const {}
+
+  GDFAST_ALWAYS_INLINE void prefetch(index_t i) const {
 #if defined(__GNUC__)
     const char* p = reinterpret_cast<const char*>(data + i * row_stride);
     const index_t bytes = n_cols * static_cast<index_t>(sizeof(T));
@@ -89,11 +100,25 @@ struct CsrView {
     return {data + begin, indices + begin, indptr[i + 1] - begin};
   }
 
-  void prefetch(index_t i) const {
+  GDFAST_ALWAYS_INLINE void prefetch_offsets(index_t i) const {
+#if defined(__GNUC__)
+    __builtin_prefetch(indptr + i, 0, 3);
+#else
+    (void)i;
+#endif
+  }
+
+  // The whole row, values and indices.
+  GDFAST_ALWAYS_INLINE void prefetch(index_t i) const {
 #if defined(__GNUC__)
     const index_t begin = indptr[i];
-    __builtin_prefetch(data + begin, 0, 3);
-    __builtin_prefetch(indices + begin, 0, 3);
+    const index_t end = indptr[i + 1];
+    const char* values = reinterpret_cast<const char*>(data + begin);
+    const char* columns = reinterpret_cast<const char*>(indices + begin);
+    const index_t value_bytes = (end - begin) * static_cast<index_t>(sizeof(T));
+    const index_t index_bytes = (end - begin) * static_cast<index_t>(sizeof(index_t));
+    for (index_t off = 0; off < value_bytes; off += 64) __builtin_prefetch(values + off, 0, 3);
+    for (index_t off = 0; off < index_bytes; off += 64) __builtin_prefetch(columns + off, 0, 3);
 #else
     (void)i;
 #endif

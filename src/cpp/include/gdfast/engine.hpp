@@ -106,6 +106,23 @@ struct Scratch {
 
 inline index_t sample_at(const index_t* order, index_t pos) { return order ? order[pos] : pos; }
 
+// A shuffled epoch is a random gather, bound by memory latency: fetch the row
+// a few samples ahead so it arrives while this one is computed, and, for CSR,
+// the row's offsets twice as far ahead, so that reading them to find the row
+// does not stall on a miss of its own.
+template <class Data, class T>
+GDFAST_ALWAYS_INLINE void prefetch_ahead(const Data& X, const T* y, const index_t* order, index_t pos, index_t end) {
+  if (order == nullptr) return;
+  if (pos + 2 * kPrefetchAhead < end) X.prefetch_offsets(order[pos + 2 * kPrefetchAhead]);
+  if (pos + kPrefetchAhead < end) {
+    const index_t i = order[pos + kPrefetchAhead];
+    X.prefetch(i);
+#if defined(__GNUC__)
+    __builtin_prefetch(y + i, 0, 3);  // the target is gathered at random too
+#endif
+  }
+}
+
 // grad += sum over rows [first, first + count) of the order of w_i * dloss_i;
 // returns the sum of w_i * loss_i.
 template <class Model, class Data>
@@ -117,8 +134,7 @@ double accumulate_rows(const Data& X, const typename Model::value_type* y,
   double loss = 0.0;
   const index_t end = first + count;
   for (index_t pos = first; pos < end; ++pos) {
-    // Shuffled mini-batches gather rows at random too: fetch ahead, within the batch.
-    if (order && pos + kPrefetchAhead < end) X.prefetch(order[pos + kPrefetchAhead]);
+    prefetch_ahead(X, y, order, pos, end);
     const index_t i = sample_at(order, pos);
     const auto row = X.row(i);
     const T w = sample_weight ? sample_weight[i] : T(1);
@@ -210,9 +226,7 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
         stats.stopped = true;
         break;
       }
-      // A shuffled epoch is a random gather, bound by memory latency: fetch
-      // the row a few samples ahead so it arrives while this one is computed.
-      if (order && pos + detail::kPrefetchAhead < n_order) X.prefetch(order[pos + detail::kPrefetchAhead]);
+      detail::prefetch_ahead(X, y, order, pos, n_order);
       const index_t i = detail::sample_at(order, pos);
       const auto row = X.row(i);
       const T w = sample_weight ? sample_weight[i] : T(1);
@@ -331,8 +345,7 @@ EpochStats run_lazy_epoch(const CsrView<T>& X, const T* y, const T* sample_weigh
     }
     const index_t count = std::min(step, n_order - first);
     const T eta = schedule(t);
-    if (settings.method == Method::sgd && first + detail::kPrefetchAhead < n_order && order)
-      X.prefetch(order[first + detail::kPrefetchAhead]);
+    for (index_t r = 0; r < count; ++r) detail::prefetch_ahead(X, y, order, first + r, n_order);
 
     // 1. predictions of every row at the same (caught-up) weights
     double loss = 0.0;
