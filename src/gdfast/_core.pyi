@@ -8,7 +8,7 @@ has_openmp: bool
 def max_threads() -> int: ...
 def run_epoch(
     X: npt.NDArray[np.floating]
-    | tuple[npt.NDArray[np.floating], npt.NDArray[np.int64], npt.NDArray[np.int64], int],
+    | tuple[npt.NDArray[np.floating], npt.NDArray[np.integer], npt.NDArray[np.integer], int],
     y: npt.NDArray[np.floating],
     sample_weight: npt.NDArray[np.floating] | None,
     order: npt.NDArray[np.int64] | None,

@@ -61,20 +61,23 @@ def is_sparse(value: Any) -> bool:
 
 
 class CsrData:
-    """A CSR matrix and the int64 index arrays the compiled core reads.
+    """A CSR matrix and the arrays the compiled core reads, as SciPy stores them.
 
-    SciPy keeps int32 indices where they fit; the core reads int64, so they are
-    converted once per fit rather than once per epoch.
+    The core reads int32 and int64 offsets and indices alike; only a matrix
+    whose two index arrays differ in type is converted (once, to int64).
     """
 
     __slots__ = ("matrix", "parts")
 
     def __init__(self, matrix: Any) -> None:
         self.matrix = matrix
+        indices, indptr = matrix.indices, matrix.indptr
+        if indices.dtype != indptr.dtype or indices.dtype not in (np.int32, np.int64):
+            indices, indptr = indices.astype(np.int64), indptr.astype(np.int64)
         self.parts = (
-            matrix.data,
-            np.ascontiguousarray(matrix.indices, dtype=np.int64),
-            np.ascontiguousarray(matrix.indptr, dtype=np.int64),
+            np.ascontiguousarray(matrix.data),
+            np.ascontiguousarray(indices),
+            np.ascontiguousarray(indptr),
             int(matrix.shape[1]),
         )
 

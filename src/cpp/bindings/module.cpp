@@ -85,10 +85,32 @@ Array<T> exact_array(const py::handle& obj, const std::string& what) {
   return py::reinterpret_borrow<Array<T>>(obj);
 }
 
+// A CSR view over arrays the caller owns, its offsets and indices checked
+// (every epoch: they index memory, and a wrong one must be an error, not a crash).
+template <class T, class I>
+gdfast::CsrView<T, I> read_csr(const Array<T>& data, const py::handle& indices_obj,
+                               const py::handle& indptr_obj, index_t n_cols) {
+  const Array<I> indices = exact_array<I>(indices_obj, "X.indices");
+  const Array<I> indptr = exact_array<I>(indptr_obj, "X.indptr");
+  GDFAST_REQUIRE(data.ndim() == 1 && indices.ndim() == 1 && data.shape(0) == indices.shape(0),
+                 "X: CSR data and indices must be 1-D of the same length");
+  GDFAST_REQUIRE(indptr.ndim() == 1 && indptr.shape(0) >= 1, "X: CSR indptr must be 1-D and non-empty");
+  GDFAST_REQUIRE(n_cols >= 0, "X: n_features must be >= 0");
+  const index_t n_rows = indptr.shape(0) - 1;
+  const I* ptr = indptr.data();
+  GDFAST_REQUIRE(ptr[0] == 0 && ptr[n_rows] == data.shape(0), "X: CSR indptr must run from 0 to nnz");
+  for (index_t i = 0; i < n_rows; ++i) GDFAST_REQUIRE(ptr[i] <= ptr[i + 1], "X: CSR indptr must not decrease");
+  const I* idx = indices.data();
+  for (index_t k = 0; k < indices.shape(0); ++k)
+    GDFAST_REQUIRE(idx[k] >= 0 && idx[k] < n_cols, "X: CSR column index out of range");
+  return {data.data(), idx, ptr, n_rows, n_cols};
+}
+
 // X as a dense view, or (data, indices, indptr, n_features) of a CSR matrix
-// as a sparse one; the arrays stay owned by the caller.
+// with int32 or int64 offsets and indices; the arrays stay owned by the caller.
 template <class T>
 void read_X(const py::object& X, EpochRequest<T>& r) {
+  using Layout = typename EpochRequest<T>::Layout;
   if (!py::isinstance<py::tuple>(X)) {
     const Array<T> dense = exact_array<T>(X, "X");
     GDFAST_REQUIRE(dense.ndim() == 2, "X: expected a 2-D array, got " + std::to_string(dense.ndim()) + "-D");
@@ -99,23 +121,15 @@ void read_X(const py::object& X, EpochRequest<T>& r) {
   const auto parts = py::reinterpret_borrow<py::tuple>(X);
   GDFAST_REQUIRE(parts.size() == 4, "X: a sparse X is (data, indices, indptr, n_features)");
   const Array<T> data = exact_array<T>(parts[0], "X.data");
-  const Array<std::int64_t> indices = exact_array<std::int64_t>(parts[1], "X.indices");
-  const Array<std::int64_t> indptr = exact_array<std::int64_t>(parts[2], "X.indptr");
   const index_t n_cols = parts[3].cast<index_t>();
-  GDFAST_REQUIRE(data.ndim() == 1 && indices.ndim() == 1 && data.shape(0) == indices.shape(0),
-          "X: CSR data and indices must be 1-D of the same length");
-  GDFAST_REQUIRE(indptr.ndim() == 1 && indptr.shape(0) >= 1, "X: CSR indptr must be 1-D and non-empty");
-  GDFAST_REQUIRE(n_cols >= 0, "X: n_features must be >= 0");
-  const index_t n_rows = indptr.shape(0) - 1;
-  const std::int64_t* ptr = indptr.data();
-  GDFAST_REQUIRE(ptr[0] == 0 && ptr[n_rows] == data.shape(0), "X: CSR indptr must run from 0 to nnz");
-  for (index_t i = 0; i < n_rows; ++i) GDFAST_REQUIRE(ptr[i] <= ptr[i + 1], "X: CSR indptr must not decrease");
-  const std::int64_t* idx = indices.data();
-  for (index_t k = 0; k < indices.shape(0); ++k)
-    GDFAST_REQUIRE(idx[k] >= 0 && idx[k] < n_cols, "X: CSR column index out of range");
-  r.sparse = true;
-  r.csr = {data.data(), idx, ptr, n_rows, n_cols};
   r.n_features = n_cols;
+  if (py::isinstance<Array<std::int32_t>>(parts[1])) {
+    r.layout = Layout::csr32;
+    r.csr32 = read_csr<T, std::int32_t>(data, parts[1], parts[2], n_cols);
+  } else {
+    r.layout = Layout::csr64;
+    r.csr64 = read_csr<T, std::int64_t>(data, parts[1], parts[2], n_cols);
+  }
 }
 
 // The best kernels this CPU runs, chosen once; GDFAST_ISA=baseline forces the
@@ -175,7 +189,10 @@ py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<
                     int n_threads, std::optional<Array<double>>& update_losses) {
   EpochRequest<T> r;
   read_X(X, r);
-  const index_t n = r.sparse ? r.csr.n_rows : r.dense.n_rows;
+  using Layout = typename EpochRequest<T>::Layout;
+  const index_t n = r.layout == Layout::csr32   ? r.csr32.n_rows
+                    : r.layout == Layout::csr64 ? r.csr64.n_rows
+                                                : r.dense.n_rows;
   const index_t d = r.n_features;
   GDFAST_REQUIRE(y.ndim() == 1 && y.shape(0) == n, "y: expected shape " + shape_text(n));
   GDFAST_REQUIRE(!sample_weight || (sample_weight->ndim() == 1 && sample_weight->shape(0) == n),

@@ -29,9 +29,11 @@ enum class Optimizer : std::int8_t { sgd, momentum, nesterov, adagrad, rmsprop, 
 
 template <class T>
 struct EpochRequest {
-  bool sparse = false;
+  enum class Layout : std::int8_t { dense, csr32, csr64 };
+  Layout layout = Layout::dense;
   DenseView<T> dense;
-  CsrView<T> csr;
+  CsrView<T, std::int32_t> csr32;  // scipy's int32 offsets and indices
+  CsrView<T, std::int64_t> csr64;
   const T* y = nullptr;
   const T* sample_weight = nullptr;  // nullptr: all ones
   const index_t* order = nullptr;    // nullptr: storage order

@@ -65,11 +65,13 @@ struct DenseView {
   }
 };
 
-// One CSR row: the same two operations in O(non-zeros).
-template <class T>
+// One CSR row: the same two operations in O(non-zeros). I is the stored
+// index type: scipy keeps int32 while the indices fit, and reading them as
+// they are saves converting them and half of their memory traffic.
+template <class T, class I = index_t>
 struct SparseRow {
   const T* values;
-  const index_t* indices;
+  const I* indices;
   index_t nnz;
 
   T dot(const T* w) const {
@@ -83,21 +85,21 @@ struct SparseRow {
   }
 };
 
-// Compressed sparse rows, scipy's layout with 64-bit indices.
-template <class T>
+// Compressed sparse rows, scipy's layout; offsets and indices of type I.
+template <class T, class I = index_t>
 struct CsrView {
   using value_type = T;
-  using row_type = SparseRow<T>;
+  using row_type = SparseRow<T, I>;
 
   const T* data = nullptr;
-  const index_t* indices = nullptr;
-  const index_t* indptr = nullptr;  // n_rows + 1 entries
+  const I* indices = nullptr;
+  const I* indptr = nullptr;  // n_rows + 1 entries
   index_t n_rows = 0;
   index_t n_cols = 0;
 
   row_type row(index_t i) const {
     const index_t begin = indptr[i];
-    return {data + begin, indices + begin, indptr[i + 1] - begin};
+    return {data + begin, indices + begin, static_cast<index_t>(indptr[i + 1]) - begin};
   }
 
   GDFAST_ALWAYS_INLINE void prefetch_offsets(index_t i) const {
@@ -116,7 +118,7 @@ struct CsrView {
     const char* values = reinterpret_cast<const char*>(data + begin);
     const char* columns = reinterpret_cast<const char*>(indices + begin);
     const index_t value_bytes = (end - begin) * static_cast<index_t>(sizeof(T));
-    const index_t index_bytes = (end - begin) * static_cast<index_t>(sizeof(index_t));
+    const index_t index_bytes = (end - begin) * static_cast<index_t>(sizeof(I));
     for (index_t off = 0; off < value_bytes; off += 64) __builtin_prefetch(values + off, 0, 3);
     for (index_t off = 0; off < index_bytes; off += 64) __builtin_prefetch(columns + off, 0, 3);
 #else

@@ -284,8 +284,8 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
 //            the scales, so a sparse step touches only its features of U.
 // With averaging, L1 truncates every weight at every step (O(n_features)):
 // deferring it would leave stale weights in the average.
-template <class Head, class T>
-EpochStats run_lazy_epoch(const CsrView<T>& X, const T* y, const T* sample_weight,
+template <class Head, class T, class I>
+EpochStats run_lazy_epoch(const CsrView<T, I>& X, const T* y, const T* sample_weight,
                           const index_t* order, index_t n_order, LinearModel<T, Head>& model,
                           const Penalty<T>& penalty, const Schedule<T>& schedule,
                           const Averager<T>& averager, index_t t, const EpochSettings& settings,
@@ -330,7 +330,7 @@ EpochStats run_lazy_epoch(const CsrView<T>& X, const T* y, const T* sample_weigh
     penalty.q[idx] += after - before;
     if (after != before) move(idx, after / scale - v[idx]);
   };
-  auto truncate_row = [&](const SparseRow<T>& row) {
+  auto truncate_row = [&](const SparseRow<T, I>& row) {
     for (index_t c = 0; c < k; ++c)
       for (index_t j = 0; j < row.nnz; ++j) truncate(c * d + row.indices[j]);
   };
