@@ -413,7 +413,7 @@ class _EpochOrders:
     the generator, one draw at a time, so the orders are the same as drawn inline.
     """
 
-    BACKGROUND_MIN_SAMPLES = 50_000  # below, a thread hand-off costs more than it saves
+    BACKGROUND_MIN_SAMPLES = 10_000  # below, a thread hand-off costs more than it saves
 
     def __init__(
         self, rng: np.random.Generator, n: int, subset: np.ndarray | None, n_epochs: int

@@ -128,13 +128,14 @@ GDFAST_ALWAYS_INLINE void prefetch_ahead(const Data& X, const T* y, const index_
 template <class Model, class Data>
 double accumulate_rows(const Data& X, const typename Model::value_type* y,
                        const typename Model::value_type* sample_weight, const index_t* order,
-                       index_t first, index_t count, const Model& model,
+                       index_t first, index_t count, index_t n_order, const Model& model,
                        typename Model::value_type* grad, typename Model::Workspace& ws) {
   using T = typename Model::value_type;
   double loss = 0.0;
   const index_t end = first + count;
   for (index_t pos = first; pos < end; ++pos) {
-    prefetch_ahead(X, y, order, pos, end);
+    // ahead into the next batch too: its first rows are as random as these
+    prefetch_ahead(X, y, order, pos, n_order);
     const index_t i = sample_at(order, pos);
     const auto row = X.row(i);
     const T w = sample_weight ? sample_weight[i] : T(1);
@@ -148,15 +149,15 @@ double accumulate_rows(const Data& X, const typename Model::value_type* y,
 template <class Model, class Data>
 double mean_gradient(const Data& X, const typename Model::value_type* y,
                      const typename Model::value_type* sample_weight, const index_t* order,
-                     index_t first, index_t count, const Model& model, Scratch<Model>& s,
-                     int n_threads, const StopCheck& stop, bool& stopped) {
+                     index_t first, index_t count, index_t n_order, const Model& model,
+                     Scratch<Model>& s, int n_threads, const StopCheck& stop, bool& stopped) {
   using T = typename Model::value_type;
   const index_t n_params = model.n_params();
   const index_t blocks = n_blocks_for(count);
   std::fill(s.grad.begin(), s.grad.end(), T(0));
   double loss = 0.0;
   if (blocks == 1) {
-    loss = accumulate_rows(X, y, sample_weight, order, first, count, model, s.grad.data(),
+    loss = accumulate_rows(X, y, sample_weight, order, first, count, n_order, model, s.grad.data(),
                            s.workspaces[0]);
   } else {
     std::fill(s.block_grads.begin(), s.block_grads.begin() + blocks * n_params, T(0));
@@ -173,7 +174,7 @@ double mean_gradient(const Data& X, const typename Model::value_type* y,
       }
       const index_t lo = first + b * count / blocks;
       const index_t hi = first + (b + 1) * count / blocks;
-      s.block_losses[b] = accumulate_rows(X, y, sample_weight, order, lo, hi - lo, model,
+      s.block_losses[b] = accumulate_rows(X, y, sample_weight, order, lo, hi - lo, n_order, model,
                                           s.block_grads.data() + b * n_params, s.workspaces[b]);
     }
     stopped = abandon.load();
@@ -253,7 +254,7 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
     const index_t count = std::min(step, n_order - first);
     const T eta = schedule(t);
     bool stopped = false;
-    const double loss = detail::mean_gradient(X, y, sample_weight, order, first, count, model,
+    const double loss = detail::mean_gradient(X, y, sample_weight, order, first, count, n_order, model,
                                               scratch, settings.n_threads, settings.stop, stopped);
     if (stopped) {
       stats.stopped = true;
