@@ -65,10 +65,12 @@ constexpr index_t kMaxBlocks = 64;
 constexpr index_t kPrefetchAhead = 8;
 constexpr index_t kPollEvery = 1024;  // samples between stop polls in per-sample loops
 
-// Waking a thread team costs microseconds: below ~32k multiply-adds a thread
-// the reduction runs on fewer threads. Only the thread count changes, never
-// the partition, so the bits stay the same.
-constexpr index_t kMinWorkPerThread = index_t(1) << 15;
+// A thread team costs microseconds to wake, and far more when another process
+// holds a core (gdfast demo's 10,000 x 7 batch epochs ran 5x slower on two
+// threads than on one with a build running beside them): below ~256k
+// multiply-adds a thread the reduction runs on fewer threads. Only the thread
+// count changes, never the partition, so the bits stay the same.
+constexpr index_t kMinWorkPerThread = index_t(1) << 18;
 
 inline int threads_for(index_t work, index_t blocks, int n_threads) {
   const index_t useful = std::max<index_t>(1, work / kMinWorkPerThread);

@@ -22,9 +22,10 @@ struct PlainUpdate {
   }
 };
 
-// Heavy-ball momentum, PyTorch's form: v = mu v + g; w -= eta v.
-template <class T>
-struct MomentumUpdate {
+// Momentum, PyTorch's forms: v = mu v + g, then heavy ball w -= eta v, or
+// Nesterov w -= eta (g + mu v).
+template <class T, bool Nesterov>
+struct MomentumRule {
   static constexpr bool direct = false;
   T* velocity;
   T mu;
@@ -32,25 +33,15 @@ struct MomentumUpdate {
   void step(T* params, const T* grad, index_t n, T eta, index_t /*k*/) const {
     for (index_t j = 0; j < n; ++j) {
       velocity[j] = mu * velocity[j] + grad[j];
-      params[j] -= eta * velocity[j];
+      params[j] -= eta * (Nesterov ? grad[j] + mu * velocity[j] : velocity[j]);
     }
   }
 };
 
-// Nesterov momentum, PyTorch's form: v = mu v + g; w -= eta (g + mu v).
 template <class T>
-struct NesterovUpdate {
-  static constexpr bool direct = false;
-  T* velocity;
-  T mu;
-
-  void step(T* params, const T* grad, index_t n, T eta, index_t /*k*/) const {
-    for (index_t j = 0; j < n; ++j) {
-      velocity[j] = mu * velocity[j] + grad[j];
-      params[j] -= eta * (grad[j] + mu * velocity[j]);
-    }
-  }
-};
+using MomentumUpdate = MomentumRule<T, false>;
+template <class T>
+using NesterovUpdate = MomentumRule<T, true>;
 
 // AdaGrad: s += g^2; w -= eta g / (sqrt(s) + eps).
 template <class T>
