@@ -25,12 +25,20 @@ struct DenseRow {
   const T* values;
   index_t size;
 
+  // Independent running sums, 128 bytes of them (four AVX2 registers), summed
+  // in a fixed tree: one vector sum would chain every multiply-add on the last
+  // (rows in order: W1 runs ~25% faster), and the order is the same on every run.
   T dot(const T* w) const {
-    T s = T(0);
-    // A fixed-order SIMD reduction: vectorised, yet the same bits on every run.
-#pragma omp simd reduction(+ : s)
-    for (index_t j = 0; j < size; ++j) s += values[j] * w[j];
-    return s;
+    constexpr index_t kSums = 128 / static_cast<index_t>(sizeof(T));
+    T s[kSums] = {};
+    index_t j = 0;
+    for (; j + kSums <= size; j += kSums)
+      for (index_t l = 0; l < kSums; ++l) s[l] += values[j + l] * w[j + l];
+    T tail = T(0);
+    for (; j < size; ++j) tail += values[j] * w[j];
+    for (index_t width = kSums / 2; width > 0; width /= 2)
+      for (index_t l = 0; l < width; ++l) s[l] += s[l + width];
+    return s[0] + tail;
   }
 
   void axpy(T a, T* w) const {
