@@ -122,6 +122,7 @@ def kernel_config(**changes):
         average_start=1,
         t=0,
         n_threads=1,
+        parallel="deterministic",
         update_losses=None,
     )
     config.update(changes)

@@ -457,10 +457,12 @@ def test_float32_is_kept_like_sgdregressor():
     assert ours.predict(X32).dtype == np.float32
 
 
-def test_hogwild_is_not_available_yet():
-    X, y = make_regression(n=50)
-    with pytest.raises(ValueError, match="parallel='hogwild' is not available yet"):
-        GDRegressor(parallel="hogwild").fit(X, y)
+def test_hogwild_passes_through_and_its_limits_are_named():
+    X, y = make_regression(n=2000)
+    reg = GDRegressor(parallel="hogwild", n_threads=2, penalty="l2", max_iter=5, tol=None)
+    assert reg.fit(X, y).score(X, y) > 0.99
+    with pytest.raises(ValueError, match=r"^parallel: 'hogwild' needs"):
+        GDRegressor(parallel="hogwild", penalty="l1").fit(X, y)
 
 
 def test_progress_bar_draws_on_fit_and_not_on_partial_fit(capsys):

@@ -14,8 +14,14 @@ from .conftest import make_regression
 
 
 def reference_fit(X, y):
-    return gdfast.fit(np.ascontiguousarray(X, dtype=np.float64), y, method="sgd", max_iter=3,
-                      tol=None, random_state=0)  # fmt: skip
+    return gdfast.fit(
+        np.ascontiguousarray(X, dtype=np.float64),
+        y,
+        method="sgd",
+        max_iter=3,
+        tol=None,
+        random_state=0,
+    )
 
 
 @pytest.mark.parametrize(

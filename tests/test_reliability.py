@@ -70,8 +70,15 @@ def test_sigint_during_fit_raises_keyboard_interrupt_in_a_real_process():
 
 def test_fits_in_several_threads_at_once_equal_sequential_fits():
     problems = [make_regression(n=3000, d=20, seed=s) for s in range(4)]
-    params = dict(method="minibatch", batch_size=64, eta0=0.02, max_iter=5, tol=None,
-                  random_state=0, n_threads=1)  # fmt: skip
+    params = dict(
+        method="minibatch",
+        batch_size=64,
+        eta0=0.02,
+        max_iter=5,
+        tol=None,
+        random_state=0,
+        n_threads=1,
+    )
     sequential = [gdfast.fit(X, y, **params) for X, y in problems]
     with ThreadPoolExecutor(max_workers=4) as pool:
         parallel = list(pool.map(lambda p: gdfast.fit(*p, **params), problems))
@@ -110,8 +117,16 @@ def _rss_bytes() -> int:
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux /proc")
 def test_thousands_of_fits_do_not_grow_memory():
     X, y = make_classification(n=200, d=10, n_classes=3)
-    params = dict(loss="log_loss", optimizer="adam", penalty="elasticnet", average=True,
-                  max_iter=2, tol=None, record_updates=True, random_state=0)  # fmt: skip
+    params = dict(
+        loss="log_loss",
+        optimizer="adam",
+        penalty="elasticnet",
+        average=True,
+        max_iter=2,
+        tol=None,
+        record_updates=True,
+        random_state=0,
+    )
     for _ in range(300):  # warm up allocator pools and caches
         gdfast.fit(X, y, **params)
     gc.collect()

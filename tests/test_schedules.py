@@ -122,8 +122,18 @@ def test_optimal_works_for_softmax_with_log_loss_offset():
     from .conftest import make_classification
 
     X, y = make_classification(n=300, d=4, n_classes=3)
-    res = gdfast.fit(X, y, loss="softmax", learning_rate="optimal", alpha=0.01, penalty="l2",
-                     method="sgd", max_iter=3, tol=None, random_state=0)  # fmt: skip
+    res = gdfast.fit(
+        X,
+        y,
+        loss="softmax",
+        learning_rate="optimal",
+        alpha=0.01,
+        penalty="l2",
+        method="sgd",
+        max_iter=3,
+        tol=None,
+        random_state=0,
+    )
     typw = math.sqrt(1 / math.sqrt(0.01))
     assert res.lr_history[0] == pytest.approx(typw)  # 1 / (alpha * t0) with log_loss's t0
     assert np.mean(res.predict(X) == y) > 0.8

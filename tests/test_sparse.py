@@ -22,8 +22,9 @@ METHODS = ["sgd", "minibatch", "batch"]
 
 def sparse_problem(n=300, d=40, density=0.15, classes=0, seed=0):
     rng = np.random.default_rng(seed)
-    X = scipy_sparse.random(n, d, density=density, format="csr", random_state=seed,
-                            data_rvs=rng.standard_normal)  # fmt: skip
+    X = scipy_sparse.random(
+        n, d, density=density, format="csr", random_state=seed, data_rvs=rng.standard_normal
+    )
     w = rng.normal(size=d)
     scores = X @ w
     if classes == 0:
@@ -49,8 +50,17 @@ def assert_close(sparse_fit, dense_fit, rtol):
 @pytest.mark.parametrize("method", METHODS)
 def test_sparse_equals_dense_for_every_method_and_penalty(method, penalty, rtol):
     X, y = sparse_problem()
-    params = dict(method=method, penalty=penalty, alpha=1e-3, l1_ratio=0.5, batch_size=16,
-                  eta0=0.02, max_iter=5, tol=None, random_state=0)  # fmt: skip
+    params = dict(
+        method=method,
+        penalty=penalty,
+        alpha=1e-3,
+        l1_ratio=0.5,
+        batch_size=16,
+        eta0=0.02,
+        max_iter=5,
+        tol=None,
+        random_state=0,
+    )
     sparse_fit = gdfast.fit(X, y, **params)
     dense_fit = gdfast.fit(X.toarray(), y, **params)
     assert_close(sparse_fit, dense_fit, rtol)
@@ -60,14 +70,30 @@ def test_sparse_equals_dense_for_every_method_and_penalty(method, penalty, rtol)
 
 @pytest.mark.parametrize(
     "loss, classes",
-    [("squared_error", 0), ("huber", 0), ("epsilon_insensitive", 0), ("log_loss", 2),
-     ("hinge", 3), ("modified_huber", 2), ("softmax", 3)],
-)  # fmt: skip
+    [
+        ("squared_error", 0),
+        ("huber", 0),
+        ("epsilon_insensitive", 0),
+        ("log_loss", 2),
+        ("hinge", 3),
+        ("modified_huber", 2),
+        ("softmax", 3),
+    ],
+)
 @pytest.mark.parametrize("method", METHODS)
 def test_sparse_equals_dense_for_losses(method, loss, classes):
     X, y = sparse_problem(classes=classes)
-    params = dict(loss=loss, method=method, penalty="l2", alpha=0.001, batch_size=8, eta0=0.05,
-                  max_iter=3, tol=None, random_state=1)  # fmt: skip
+    params = dict(
+        loss=loss,
+        method=method,
+        penalty="l2",
+        alpha=0.001,
+        batch_size=8,
+        eta0=0.05,
+        max_iter=3,
+        tol=None,
+        random_state=1,
+    )
     assert_close(gdfast.fit(X, y, **params), gdfast.fit(X.toarray(), y, **params), 1e-10)
 
 
@@ -90,8 +116,9 @@ def test_sparse_equals_dense_with_averaging_schedules_and_optimizers(method, set
     settings = dict(settings)
     if settings.pop("sample_weight", False):
         settings["sample_weight"] = np.random.default_rng(3).uniform(0, 2, size=X.shape[0])
-    params = dict(method=method, batch_size=16, eta0=0.02, max_iter=4, tol=None, random_state=2,
-                  **settings)  # fmt: skip
+    params = dict(
+        method=method, batch_size=16, eta0=0.02, max_iter=4, tol=None, random_state=2, **settings
+    )
     assert_close(gdfast.fit(X, y, **params), gdfast.fit(X.toarray(), y, **params), rtol)
 
 
@@ -100,8 +127,15 @@ def test_float32_sparse_stays_float32():
     res = gdfast.fit(
         X.astype(np.float32), y, method="sgd", penalty="l2", max_iter=3, tol=None, random_state=0
     )
-    dense = gdfast.fit(X.toarray().astype(np.float32), y, method="sgd", penalty="l2", max_iter=3,
-                       tol=None, random_state=0)  # fmt: skip
+    dense = gdfast.fit(
+        X.toarray().astype(np.float32),
+        y,
+        method="sgd",
+        penalty="l2",
+        max_iter=3,
+        tol=None,
+        random_state=0,
+    )
     assert res.coef.dtype == np.float32
     # float32 rounding of the scale factor: relative to the largest weight
     assert np.max(np.abs(res.coef - dense.coef)) <= 1e-5 * np.max(np.abs(dense.coef))
@@ -118,8 +152,17 @@ def test_other_sparse_formats_are_converted(fmt):
 
 def test_sparse_matches_reference():
     X, y = sparse_problem(classes=2)
-    params = dict(loss="log_loss", method="minibatch", penalty="elasticnet", alpha=0.01,
-                  average=True, batch_size=10, max_iter=3, tol=None, random_state=0)  # fmt: skip
+    params = dict(
+        loss="log_loss",
+        method="minibatch",
+        penalty="elasticnet",
+        alpha=0.01,
+        average=True,
+        batch_size=10,
+        max_iter=3,
+        tol=None,
+        random_state=0,
+    )
     fast = gdfast.fit(X, y, **params)
     slow = gdfast.reference.fit(X, y, **params)
     np.testing.assert_allclose(fast.coef, slow.coef, rtol=1e-6, atol=1e-9)
@@ -133,8 +176,9 @@ def test_l1_on_sparse_applies_missed_penalties_before_coef_is_read():
     X[:, 0] = 0
     X[0, 0] = 3.0
     X = X.tocsr()
-    params = dict(method="sgd", penalty="l1", alpha=0.001, eta0=0.05, max_iter=1, tol=None,
-                  shuffle=False)  # fmt: skip
+    params = dict(
+        method="sgd", penalty="l1", alpha=0.001, eta0=0.05, max_iter=1, tol=None, shuffle=False
+    )
     sparse_fit = gdfast.fit(X, y, **params)
     dense_fit = gdfast.fit(X.toarray(), y, **params)
     assert sparse_fit.coef[0] == pytest.approx(dense_fit.coef[0], rel=1e-9, abs=1e-12)

@@ -31,6 +31,7 @@ from ._validation import (
     CLASSIFICATION_LOSSES,
     LOSSES,
     OPTIMIZER_STATE_SLOTS,
+    PARALLEL,
     PENALTIES,
     CsrData,
     check_choice,
@@ -86,6 +87,7 @@ def fit(
     coef_init: Any = None,
     intercept_init: Any = None,
     n_threads: int | None = None,
+    parallel: str = "deterministic",
     record_updates: bool = False,
     progress: bool = False,
     verbose: int = 0,
@@ -194,8 +196,13 @@ def fit(
     intercept_init : float or array-like of shape (n_classes,), optional
         Starting intercept (default zero).
     n_threads : int, optional
-        Threads for the gradient reductions of ``batch`` and ``minibatch``;
-        default :func:`gdfast.get_num_threads`.
+        Threads for the gradient reductions of ``batch`` and ``minibatch``, and
+        for ``parallel="hogwild"``; default :func:`gdfast.get_num_threads`.
+    parallel : {"deterministic", "hogwild"}, default="deterministic"
+        ``"hogwild"`` (``method="sgd"`` with the plain update rule, no L1
+        penalty, no averaging) runs SGD on ``n_threads`` threads that update the
+        shared coefficients without locks (Recht et al. 2011): faster on large
+        data, but the result then depends on the threads' timing.
     record_updates : bool, default=False
         Keep the loss of every update in ``FitResult.update_losses``.
     progress : bool, default=False
@@ -285,6 +292,17 @@ def _check_params(params: dict[str, Any]) -> dict[str, Any]:
     if p["n_threads"] is None:
         p["n_threads"] = get_num_threads()
     p["n_threads"] = check_int("n_threads", p["n_threads"], minimum=1)
+    check_choice("parallel", p["parallel"], PARALLEL)
+    if p["parallel"] == "hogwild" and (
+        p["method"] != "sgd"
+        or p["optimizer"] != "sgd"
+        or p["average"]
+        or p["penalty"] in ("l1", "elasticnet")
+    ):
+        raise ValueError(
+            "parallel: 'hogwild' needs method='sgd', optimizer='sgd', no L1 or elasticnet "
+            "penalty and no averaging (their state cannot be shared without locks)"
+        )
     return p
 
 
@@ -508,6 +526,7 @@ class TrainingState:
             average_start=max(p["average"], 1),
             t=0,
             n_threads=p["n_threads"],
+            parallel=p["parallel"],
             update_losses=None,
         )
 
@@ -582,6 +601,11 @@ def run_fit(
     """
     p = _check_params(params)
     X = check_X(X, dtype=None if state is None else state.dtype)
+    if p["parallel"] == "hogwild" and isinstance(X, CsrData) and p["penalty"] is not None:
+        raise ValueError(
+            "parallel: 'hogwild' on sparse X needs penalty=None: without the shared scale "
+            "factor of the lazy loop, every L2 step would touch all n_features weights"
+        )
     n_samples, n_features = X.shape
     dtype = X.dtype
     y_raw = check_y_shape(y, n_samples)

@@ -39,6 +39,7 @@ def run_epoch(
     average_start: int,
     t: int,
     n_threads: int,
+    parallel: str,
     update_losses: npt.NDArray[np.float64] | None,
 ) -> tuple[float, int]: ...
 def apply_update(

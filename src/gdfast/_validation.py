@@ -13,6 +13,7 @@ CLASSIFICATION_LOSSES = (*BINARY_LOSSES, "softmax")
 LOSSES = REGRESSION_LOSSES + CLASSIFICATION_LOSSES
 METHODS = ("batch", "minibatch", "sgd")
 PENALTIES = (None, "l2", "l1", "elasticnet")
+PARALLEL = ("deterministic", "hogwild")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 # update-rule state arrays of the size of the parameters
 OPTIMIZER_STATE_SLOTS = {

@@ -53,7 +53,7 @@ from ._validation import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
 __all__ = ["GDClassifier", "GDRegressor"]
 
 # parameters of the estimators that gdfast.fit does not take
-_ESTIMATOR_ONLY = ("warm_start", "n_jobs", "parallel")
+_ESTIMATOR_ONLY = ("warm_start", "n_jobs")
 _PROBA_LOSSES = ("log_loss", "modified_huber", "softmax")
 
 
@@ -79,10 +79,6 @@ class _GDBase(BaseEstimator):
             raise ValueError(
                 f"loss: {self.loss!r} is not a {self._estimator_kind} loss of "
                 f"{type(self).__name__}; expected one of {shown}"
-            )
-        if self.parallel != "deterministic":
-            raise ValueError(
-                f"parallel={self.parallel!r} is not available yet; use parallel='deterministic'"
             )
         if not isinstance(self.warm_start, (bool, np.bool_)):
             raise TypeError(f"warm_start: expected a bool, got {type(self.warm_start).__name__}")
@@ -324,8 +320,9 @@ default="sgd"
     n_threads : int or None, default=None
         Threads of the ``batch`` / ``minibatch`` gradient reductions
         (default :func:`gdfast.get_num_threads`).
-    parallel : {"deterministic"}, default="deterministic"
-        ``"hogwild"`` is not available yet.
+    parallel : {"deterministic", "hogwild"}, default="deterministic"
+        ``"hogwild"``: lock-free SGD threads (``method="sgd"``, plain rule, no L1,
+        no averaging); faster on large data, not reproducible bit for bit.
     record_updates : bool, default=False
         Keep every update's loss in ``result_.update_losses``.
     callback : callable or None, default=None
@@ -635,8 +632,9 @@ default="sgd"
     n_threads : int or None, default=None
         Threads of the ``batch`` / ``minibatch`` gradient reductions (default
         ``n_jobs``, else :func:`gdfast.get_num_threads`).
-    parallel : {"deterministic"}, default="deterministic"
-        ``"hogwild"`` is not available yet.
+    parallel : {"deterministic", "hogwild"}, default="deterministic"
+        ``"hogwild"``: lock-free SGD threads (``method="sgd"``, plain rule, no L1,
+        no averaging); faster on large data, not reproducible bit for bit.
     record_updates : bool, default=False
         Keep every update's loss in ``result_.update_losses``.
     callback : callable or None, default=None

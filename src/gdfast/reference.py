@@ -123,6 +123,7 @@ def run_epoch(
     average_start: int,
     t: int,
     n_threads: int,
+    parallel: str,
     update_losses: np.ndarray | None,
 ) -> tuple[float, int]:
     """One epoch in NumPy, updating ``params`` (and the state arrays) in place.
@@ -131,7 +132,7 @@ def run_epoch(
     sample-weighted losses of the epoch (each at the parameters it was used
     with) and the number of updates.
     """
-    del n_threads  # NumPy picks its own threads
+    del n_threads, parallel  # one NumPy loop: hogwild's interleaving is not reproducible anyway
     n_samples, n_features = X.shape
     n_coef = n_outputs * n_features
     W = params[:n_coef].reshape(n_outputs, n_features)  # views: updates land in params

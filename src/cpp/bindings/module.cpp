@@ -186,7 +186,8 @@ py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<
                     const std::string& optimizer, double momentum, double beta_1, double beta_2,
                     double eps, std::optional<Array<T>>& optimizer_state,
                     std::optional<Array<T>>& average, index_t average_start, index_t t,
-                    int n_threads, std::optional<Array<double>>& update_losses) {
+                    int n_threads, const std::string& parallel,
+                    std::optional<Array<double>>& update_losses) {
   EpochRequest<T> r;
   read_X(X, r);
   using Layout = typename EpochRequest<T>::Layout;
@@ -213,7 +214,17 @@ py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<
   GDFAST_REQUIRE(!class_weight || (class_weight->ndim() == 1 && class_weight->shape(0) == n_outputs),
           "class_weight: expected shape " + shape_text(n_outputs));
   r.class_weight = class_weight ? class_weight->data() : nullptr;
-  r.settings = {parse_method(method), batch_size, n_threads};
+  r.settings.method = parse_method(method);
+  r.settings.batch_size = batch_size;
+  r.settings.n_threads = n_threads;
+  GDFAST_REQUIRE(parallel == "deterministic" || parallel == "hogwild",
+                 "parallel: unknown value '" + parallel + "'");
+  r.settings.hogwild = parallel == "hogwild";
+  GDFAST_REQUIRE(!r.settings.hogwild || (r.settings.method == gdfast::Method::sgd && optimizer == "sgd" &&
+                                         penalty_l1 == 0.0 && !average),
+                 "parallel: 'hogwild' needs method='sgd', optimizer='sgd', no L1 penalty and no averaging");
+  GDFAST_REQUIRE(!r.settings.hogwild || r.layout == EpochRequest<T>::Layout::dense || penalty_l2 == 0.0,
+                 "parallel: 'hogwild' on sparse X needs no penalty");
 
   r.schedule.kind = parse_schedule(learning_rate);
   r.schedule.eta0 = eta0;
@@ -319,7 +330,7 @@ void register_functions(py::module_& m) {
         py::arg("penalty_l1"), py::arg("penalty_state").noconvert().none(true), py::arg("optimizer"),
         py::arg("momentum"), py::arg("beta_1"), py::arg("beta_2"), py::arg("eps"),
         py::arg("optimizer_state").noconvert().none(true), py::arg("average").noconvert().none(true),
-        py::arg("average_start"), py::arg("t"), py::arg("n_threads"),
+        py::arg("average_start"), py::arg("t"), py::arg("n_threads"), py::arg("parallel"),
         py::arg("update_losses").noconvert().none(true),
         "Run one epoch over `order` (None: all rows in storage order), updating `params`,\n"
         "`penalty_state`, `optimizer_state` and `average` in place. X is a dense array or\n"

@@ -23,7 +23,7 @@ EpochStats run_on(const EpochRequest<T>& r, const Data& X) {
     LinearModel<T, decltype(head)> model{r.params, head, r.n_features, r.n_outputs, r.fit_intercept};
     if constexpr (sparse) {
       // Sparse rows with the plain rule take the lazy loop: O(non-zeros) per update.
-      if (r.optimizer == Optimizer::sgd && r.settings.method != Method::batch)
+      if (r.optimizer == Optimizer::sgd && r.settings.method != Method::batch && !r.settings.hogwild)
         return run_lazy_epoch(X, r.y, r.sample_weight, r.order, r.n_order, model, r.penalty,
                               r.schedule, r.averager, r.t, r.settings, r.update_losses);
     }

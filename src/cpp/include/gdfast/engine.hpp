@@ -40,6 +40,7 @@ struct EpochSettings {
   index_t batch_size = 32;
   int n_threads = 1;
   StopCheck stop;
+  bool hogwild = false;  // sgd with the plain rule: lock-free threads (opt-in, not reproducible)
 };
 
 struct EpochStats {
@@ -223,24 +224,61 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
   const index_t t_first = t;
   if (settings.method == Method::sgd && Rule::direct && Model::direct_step) {
     // One sample's gradient goes straight from its row into the parameters.
+    const auto sgd_step = [&](index_t pos, index_t t_now, typename Model::Workspace& ws) {
+      detail::prefetch_ahead(X, y, order, pos, n_order);
+      const index_t i = detail::sample_at(order, pos);
+      const auto row = X.row(i);
+      const T w = sample_weight ? sample_weight[i] : T(1);
+      const T eta = schedule(t_now);
+      const double loss = static_cast<double>(w * model.loss(row, y[i], ws));
+      if (update_losses) update_losses[pos] = loss;
+      penalty.decay(params, n_penalized, eta);
+      model.add_gradient(row, ws, -eta * w, params);
+      penalty.truncate(params, n_penalized, eta);
+      averager.update(params, n_params, t_now + 1);
+      return loss;
+    };
+#if defined(GDFAST_HAS_OPENMP)
+    if (settings.hogwild && settings.n_threads > 1) {
+      // Hogwild (Recht et al. 2011), opt-in: each thread takes a slice of the
+      // order and updates the shared parameters without locks. Sparse-ish
+      // updates rarely collide and the lost ones do not stop convergence; the
+      // bits now depend on the threads' timing. Callers allow it only without
+      // L1 and averaging, whose state would race too.
+      const int threads = settings.n_threads;
+      std::vector<typename Model::Workspace> spaces;
+      for (int k = 0; k < threads; ++k) spaces.push_back(model.make_workspace());
+      std::vector<double> losses(static_cast<std::size_t>(threads), 0.0);
+      std::atomic<bool> abandon{false};
+#pragma omp parallel num_threads(threads)
+      {
+        const int tid = omp_get_thread_num();
+        const int team = omp_get_num_threads();
+        const index_t lo = n_order * tid / team;
+        const index_t hi = n_order * (tid + 1) / team;
+        double sum = 0.0;
+        for (index_t pos = lo; pos < hi; ++pos) {
+          if ((pos - lo) % detail::kPollEvery == 0) {
+            if (tid == 0 && settings.stop.requested()) abandon.store(true, std::memory_order_relaxed);
+            if (abandon.load(std::memory_order_relaxed)) break;
+          }
+          sum += sgd_step(pos, t + pos, spaces[static_cast<std::size_t>(tid)]);
+        }
+        losses[static_cast<std::size_t>(tid)] = sum;
+      }
+      for (const double part : losses) stats.loss_sum += part;
+      stats.stopped = abandon.load();
+      stats.n_updates = n_order;
+      return stats;
+    }
+#endif
     auto& ws = scratch.workspaces[0];
     for (index_t pos = 0; pos < n_order; ++pos, ++t) {
       if (pos % detail::kPollEvery == 0 && settings.stop.requested()) {
         stats.stopped = true;
         break;
       }
-      detail::prefetch_ahead(X, y, order, pos, n_order);
-      const index_t i = detail::sample_at(order, pos);
-      const auto row = X.row(i);
-      const T w = sample_weight ? sample_weight[i] : T(1);
-      const T eta = schedule(t);
-      const double loss = static_cast<double>(w * model.loss(row, y[i], ws));
-      stats.loss_sum += loss;
-      if (update_losses) update_losses[pos] = loss;
-      penalty.decay(params, n_penalized, eta);
-      model.add_gradient(row, ws, -eta * w, params);
-      penalty.truncate(params, n_penalized, eta);
-      averager.update(params, n_params, t + 1);
+      stats.loss_sum += sgd_step(pos, t, ws);
     }
     stats.n_updates = t - t_first;
     return stats;
