@@ -40,6 +40,7 @@ from ._validation import (
     check_int,
     check_sample_weight,
     check_X,
+    check_X_finite,
     check_y_shape,
 )
 
@@ -600,7 +601,8 @@ def run_fit(
     updated in place. ``classes`` fixes the label set of a new state.
     """
     p = _check_params(params)
-    X = check_X(X, dtype=None if state is None else state.dtype)
+    # the pass over X for NaN / inf comes below, overlapped with the first permutation
+    X = check_X(X, dtype=None if state is None else state.dtype, finite=False)
     if p["parallel"] == "hogwild" and isinstance(X, CsrData) and p["penalty"] is not None:
         raise ValueError(
             "parallel: 'hogwild' on sparse X needs penalty=None: without the shared scale "
@@ -650,6 +652,12 @@ def run_fit(
     stop_reason = "max_iter"
     shuffled = p["shuffle"] and p["method"] != "batch"
     orders = _EpochOrders(rng, n_train, train, p["max_iter"]) if shuffled else None
+    try:
+        check_X_finite(X)  # before any C++ runs, while a worker draws the first order
+    except ValueError:
+        if orders is not None:
+            orders.close()
+        raise
     n_updates_max = {"sgd": n_train, "minibatch": -(-n_train // p["batch_size"]), "batch": 1}
     start = time.perf_counter()
     for _ in range(p["max_iter"]):

@@ -101,7 +101,7 @@ class CsrData:
         return self.matrix[rows].toarray()
 
 
-def check_sparse_X(X: Any, dtype: Any = None) -> CsrData:
+def check_sparse_X(X: Any, dtype: Any = None, finite: bool = True) -> CsrData:
     """A SciPy sparse X as CSR (CSC and COO converted once) of float32/float64."""
     matrix = X.tocsr()
     if dtype is None:
@@ -114,7 +114,8 @@ def check_sparse_X(X: Any, dtype: Any = None) -> CsrData:
         raise ValueError("X: empty, needs at least one sample")
     if matrix.shape[1] == 0:
         raise ValueError("X: has no features")
-    check_finite("X", matrix.data)
+    if finite:
+        check_finite("X", matrix.data)
     return CsrData(matrix)
 
 
@@ -146,11 +147,13 @@ def check_finite(name: str, arr: np.ndarray) -> None:
         raise ValueError(f"{name}: contains {kind}; remove or impute non-finite values")
 
 
-def check_X(X: Any, dtype: Any = None) -> np.ndarray | CsrData:
+def check_X(X: Any, dtype: Any = None, finite: bool = True) -> np.ndarray | CsrData:
     """X as a C-contiguous float32/float64 2-D array, copied only when it must be,
-    or as :class:`CsrData` when it is a SciPy sparse matrix."""
+    or as :class:`CsrData` when it is a SciPy sparse matrix. ``finite=False``
+    leaves the pass over the values for NaN and inf to the caller
+    (:func:`check_X_finite`), which may overlap it with other work."""
     if is_sparse(X):
-        return check_sparse_X(X, dtype)
+        return check_sparse_X(X, dtype, finite)
     arr = _as_float_array("X", X, dtype)
     if arr.ndim != 2:
         raise ValueError(
@@ -161,8 +164,13 @@ def check_X(X: Any, dtype: Any = None) -> np.ndarray | CsrData:
         raise ValueError("X: empty, needs at least one sample")
     if arr.shape[1] == 0:
         raise ValueError("X: has no features")
-    check_finite("X", arr)
+    if finite:
+        check_finite("X", arr)
     return arr
+
+
+def check_X_finite(X: np.ndarray | CsrData) -> None:
+    check_finite("X", X.matrix.data if isinstance(X, CsrData) else X)
 
 
 def check_y_shape(y: Any, n_samples: int) -> np.ndarray:
