@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import CLASSIFICATION_LOSSES
-
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-z)) without overflow (tanh form)."""
@@ -104,7 +102,3 @@ def predict_proba_from_scores(loss: str, scores: np.ndarray) -> np.ndarray:
     total = prob.sum(axis=1, keepdims=True)
     uniform = np.full_like(prob, 1.0 / prob.shape[1])
     return np.divide(prob, total, out=uniform, where=total > 0)
-
-
-def is_classification(loss: str) -> bool:
-    return loss in CLASSIFICATION_LOSSES
