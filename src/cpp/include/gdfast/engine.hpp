@@ -413,6 +413,8 @@ EpochStats run_lazy_epoch(const CsrView<T, I>& X, const T* y, const T* sample_we
     for (index_t r = 0; r < count; ++r) {
       const auto row = X.row(detail::sample_at(order, first + r));
       for (index_t c = 0; c < k; ++c) {
+        // past a hinge's margin: most rows of a fitted model move nothing
+        if (dp[r * k + c] == T(0)) continue;
         const T a = -rate * dp[r * k + c] / scale;
         for (index_t j = 0; j < row.nnz; ++j) move(c * d + row.indices[j], a * row.values[j]);
         if (model.fit_intercept) intercept[c] -= rate * dp[r * k + c];

@@ -105,6 +105,7 @@ struct LinearModel {
     T* grad_b = grad + n_penalized();
     const T* dp = ws.dp.data();
     for (index_t c = 0; c < n_outputs; ++c) {
+      if (dp[c] == T(0)) continue;  // past a hinge's margin: nothing to add
       const T s = a * dp[c];
       x.axpy(s, grad + c * n_features);
       if (fit_intercept) grad_b[c] += s;
