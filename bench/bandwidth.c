@@ -9,6 +9,8 @@
  *     build/bench/bandwidth [MiB=1024] [repeats=7] [threads...]
  *
  * bench/report.py compiles and runs it (and falls back to NumPy's X.sum() without gcc).
+ * Built with -DBANDWIDTH_LIBRARY -shared it is a library instead: read_passes() reads W6's own
+ * X in the same rounds as gdfast's W6 fits, which is the bandwidth W6's target is against.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,14 @@ static double sum_all(const double *x, long n, int threads) {
   return total;
 }
 
+/* `passes` read passes over x[0:n] with `threads` threads; returns the sum (keep it live). */
+double read_passes(const double *x, long n, int threads, int passes) {
+  double total = 0.0;
+  for (int p = 0; p < passes; ++p) total += sum_all(x, n, threads);
+  return total;
+}
+
+#ifndef BANDWIDTH_LIBRARY
 int main(int argc, char **argv) {
   const long mib = argc > 1 ? atol(argv[1]) : 1024;
   const int repeats = argc > 2 ? atoi(argv[2]) : 7;
@@ -77,3 +87,4 @@ int main(int argc, char **argv) {
   free(x);
   return 0;
 }
+#endif

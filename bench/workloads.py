@@ -296,6 +296,25 @@ def c_read_bandwidth(
     return {int(t): float(median) for t, _, median in found}
 
 
+def c_read_passes(X: np.ndarray, passes: int, n_threads: int) -> Callable[[], float] | None:
+    """``run()`` reads float64 ``X`` ``passes`` times with ``bench/bandwidth.c``'s loop on
+    ``n_threads`` threads (the ceiling of W6's epochs, raced beside them); None without gcc."""
+    import ctypes
+
+    lib_path = _compile(
+        "bandwidth.c", "bandwidth.so",
+        ["-O3", "-march=native", "-fopenmp", "-DBANDWIDTH_LIBRARY", "-shared", "-fPIC"],
+        ["-O3", "-fopenmp", "-DBANDWIDTH_LIBRARY", "-shared", "-fPIC"],
+    )  # fmt: skip
+    if lib_path is None:
+        return None
+    fn = ctypes.CDLL(str(lib_path)).read_passes
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_long, ctypes.c_int, ctypes.c_int]
+    fn.restype = ctypes.c_double
+    X = np.ascontiguousarray(X, np.float64)
+    return lambda: fn(X.ctypes.data, X.size, n_threads, passes)
+
+
 def c_sgd_epochs(X: np.ndarray, y: np.ndarray, params: dict[str, Any]) -> Callable[..., Any] | None:
     """A plain C SGD loop (``bench/sgd_ceiling.c``) on X, y: what the machine allows.
 
