@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import gdfast
+from gdfast._validation import check_X_finite
 
 from .conftest import make_classification, make_regression
 
@@ -235,6 +236,19 @@ def test_unknown_keyword_is_a_type_error(regression):
 def test_bad_data_is_named(X, y, name, problem):
     with pytest.raises(ValueError, match=rf"^{name}:.*{problem}"):
         gdfast.fit(X, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_finite_values_whose_sum_overflows_are_accepted(dtype):
+    # the fast check sums X; a sum that overflows must not be taken for an inf in X
+    X = np.full((6, 2), np.finfo(dtype).max / 2, dtype)
+    with np.errstate(over="ignore"):
+        assert np.isinf(X.sum())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nor warn of the overflow
+        check_X_finite(X)
+    with pytest.raises(ValueError, match=r"^X: contains inf"):
+        check_X_finite(np.vstack([X, np.full((1, 2), np.inf, dtype)]))
 
 
 @pytest.mark.parametrize(

