@@ -85,6 +85,24 @@ def test_divergence_keeps_last_finite_state(regression):
     assert np.isfinite(res.coef).all() and len(res.lr_history) == res.n_epochs
 
 
+def test_an_average_that_overflows_is_divergence_too():
+    # float32 sparse log_loss with a huge step: the loss stays finite (~1e34) while the
+    # lazily kept average of the coefficients overflows to -inf (a hypothesis find)
+    import scipy.sparse
+
+    X = scipy.sparse.random(18, 1, density=0.5, format="csr", dtype=np.float32, random_state=0)
+    y = np.array([0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 1, 1, 0, 0, 1])
+    params = dict(
+        loss="log_loss", method="minibatch", batch_size=1, eta0=15.0, learning_rate="constant",
+        penalty="elasticnet", alpha=1.0, average=True, fit_intercept=False, max_iter=2,
+        tol=None, random_state=0,
+    )  # fmt: skip
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        res = gdfast.fit(X, y, **params)
+    assert res.stop_reason == "diverged"
+    assert np.isfinite(res.coef).all() and np.isfinite(res.loss_history).all()
+
+
 def test_record_updates_and_moving_average(regression):
     X, y = regression
     res = gdfast.fit(

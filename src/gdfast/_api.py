@@ -674,7 +674,7 @@ def run_fit(
         last_average = None if average is None else average.copy()
         loss_sum, n_updates = kernel(X, y_enc, sw, order, flat, **config)
         epoch_loss = loss_sum / n_train
-        if not is_finite_epoch(epoch_loss, flat):
+        if not is_finite_epoch(epoch_loss, flat, average):
             flat[:] = last_good
             if average is not None and last_average is not None:
                 average[:] = last_average

@@ -57,8 +57,11 @@ def check_descent_params(p: dict[str, Any], *, eta0_may_be_zero: bool = False) -
     p["verbose"] = check_int("verbose", p["verbose"], minimum=0)
 
 
-def is_finite_epoch(epoch_loss: float, params: np.ndarray) -> bool:
-    return math.isfinite(epoch_loss) and bool(np.isfinite(params).all())
+def is_finite_epoch(epoch_loss: float, *arrays: np.ndarray | None) -> bool:
+    """The epoch's loss and every given array (parameters, their average) are finite."""
+    return math.isfinite(epoch_loss) and all(
+        a is None or bool(np.isfinite(a).all()) for a in arrays
+    )
 
 
 def warn_diverged(epoch: int, eta0: float, kept: str) -> None:
