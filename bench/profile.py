@@ -27,6 +27,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -130,6 +131,7 @@ def record(name: str, seconds: float, workdir: Path) -> tuple[Path, int]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    time.sleep(0.5)  # perf takes a moment to attach to every thread
     child.stdin.write("go\n")
     child.stdin.flush()
     done = child.stdout.readline().split()

@@ -17,6 +17,25 @@ namespace gdfast {
 
 using index_t = std::int64_t;
 
+namespace detail {
+// sum over k < n of values[k] * w_at(k), in four running sums in a fixed order:
+// one sum would chain every multiply-add on the last (W4: the dot product was
+// 62% of the epoch, four sums run it ~3x faster).
+template <class T, class WeightAt>
+GDFAST_ALWAYS_INLINE T four_sum_dot(const T* values, index_t n, WeightAt w_at) {
+  T s0 = T(0), s1 = T(0), s2 = T(0), s3 = T(0);
+  index_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    s0 += values[k] * w_at(k);
+    s1 += values[k + 1] * w_at(k + 1);
+    s2 += values[k + 2] * w_at(k + 2);
+    s3 += values[k + 3] * w_at(k + 3);
+  }
+  for (; k < n; ++k) s0 += values[k] * w_at(k);
+  return (s0 + s1) + (s2 + s3);
+}
+}  // namespace detail
+
 // One dense row: the engine only ever asks a row for a dot product with a
 // weight vector and for an axpy into one, so dense and sparse rows are
 // interchangeable in every loop.
@@ -30,11 +49,14 @@ struct DenseRow {
   // (rows in order: W1 runs ~25% faster), and the order is the same on every run.
   // Each fold level is a loop of constant length, so it unrolls into vector adds
   // (a loop over the levels compiled to shifts and a memset: ~15% of W6).
+  // The sums start from the first products, not from zero: zeroing them compiled
+  // to a `rep stos` that cost 5% of W2 and W3 (bench/PROFILES.md).
   T dot(const T* w) const {
     constexpr index_t kSums = 128 / static_cast<index_t>(sizeof(T));
+    if (size < kSums) return short_dot(w);
     T s[kSums];
-    for (index_t l = 0; l < kSums; ++l) s[l] = T(0);
-    index_t j = 0;
+    for (index_t l = 0; l < kSums; ++l) s[l] = values[l] * w[l];
+    index_t j = kSums;
     for (; j + kSums <= size; j += kSums)
       for (index_t l = 0; l < kSums; ++l) s[l] += values[j + l] * w[j + l];
     T tail = T(0);
@@ -43,6 +65,11 @@ struct DenseRow {
   }
 
  private:
+  // Rows narrower than the sums (W3: 10 features): four sums, as for a sparse row.
+  T short_dot(const T* w) const {
+    return detail::four_sum_dot(values, size, [w](index_t j) { return w[j]; });
+  }
+
   // The sums folded in halves, each level a loop of constant length.
   template <index_t Width>
   static GDFAST_ALWAYS_INLINE T fold(T* s) {
@@ -97,19 +124,9 @@ struct SparseRow {
   const I* indices;
   index_t nnz;
 
-  // Four running sums in a fixed order: one sum would chain every multiply-add
-  // on the last (W4: the dot product was 62% of the epoch, 4 sums run it ~3x faster).
   T dot(const T* w) const {
-    T s0 = T(0), s1 = T(0), s2 = T(0), s3 = T(0);
-    index_t k = 0;
-    for (; k + 4 <= nnz; k += 4) {
-      s0 += values[k] * w[indices[k]];
-      s1 += values[k + 1] * w[indices[k + 1]];
-      s2 += values[k + 2] * w[indices[k + 2]];
-      s3 += values[k + 3] * w[indices[k + 3]];
-    }
-    for (; k < nnz; ++k) s0 += values[k] * w[indices[k]];
-    return (s0 + s1) + (s2 + s3);
+    const I* at = indices;
+    return detail::four_sum_dot(values, nnz, [w, at](index_t k) { return w[at[k]]; });
   }
 
   void axpy(T a, T* w) const {
