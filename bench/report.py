@@ -95,6 +95,7 @@ class Report:
     diagnostics: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     tables: dict[str, tuple[list[str], list[list[str]]]] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    figures: dict[str, float] = field(default_factory=dict)  # quoted by the limits section
 
 
 def threads(count: int) -> str:
@@ -226,6 +227,7 @@ class Bench:
         base_rate = samples / median(timed[""][0])
         for label in changes:
             rate = samples / median(timed[label][0])
+            self.report.figures[f"{workload}: {label}"] = rate / base_rate
             self.diagnose(
                 workload, label,
                 f"{rate / 1e6:.2f} M samples/s = {rate / base_rate:.2f}x the {workload} run "
@@ -336,6 +338,8 @@ class Bench:
         rng = np.random.default_rng(0)
         _, times, _ = self.w.time_call(lambda: rng.permutation(n), max(self.rounds, 5))
         per_epoch = fast.median / (fast.samples / n)
+        self.report.figures[f"{workload}: permutation ms"] = 1e3 * median(times)
+        self.report.figures[f"{workload}: permutation share"] = median(times) / per_epoch
         self.diagnose(
             workload, f"NumPy rng.permutation({n:,}), drawn in Python every epoch",
             f"{1e3 * median(times):.1f} ms = {median(times) / per_epoch:.0%} of a gdfast epoch",
@@ -390,9 +394,11 @@ class Bench:
             "gdfast": lambda: w.gdfast_fit(X, y, params, shuffle=False),
             "sklearn": lambda: w.sklearn_classifier_fit(X, y, dict(params, shuffle=False)),
         })  # fmt: skip
+        in_order = median(timed["sklearn"][0]) / median(timed["gdfast"][0])
+        self.report.figures["W4: in storage order, gdfast / SGDClassifier"] = in_order
         self.diagnose(
             name, "both in storage order (shuffle=False): gdfast / SGDClassifier samples/s",
-            f"{median(timed['sklearn'][0]) / median(timed['gdfast'][0]):.2f}x",
+            f"{in_order:.2f}x",
         )  # fmt: skip
         # the quality gap: scikit-learn damps the intercept on sparse input only
         self.diagnose(
@@ -458,6 +464,10 @@ class Bench:
                     mine[count], tor, 100.0, f"W5\nvs torch ({count}t)",
                     chart=count == self.threads,
                 )  # fmt: skip
+                steps = -(-n // params["batch_size"]) * params["max_iter"]
+                for who, entry in (("PyTorch", tor), ("gdfast", mine[count])):
+                    key = f"W5: {who} us a step, {threads(count)}"
+                    self.report.figures[key] = 1e6 * entry.median / steps
         self.variants("W5", lambda: w.gdfast_fit(X, y, params), samples, {
             "gdfast, rows in order (shuffle=False)":
                 lambda: w.gdfast_fit(X, y, params, shuffle=False),
@@ -533,6 +543,9 @@ class Bench:
         epoch_bytes = {}
         for c, entry in by_threads.items():
             epoch_bytes[c] = entry.rate * bytes_per_sample
+            self.report.figures[f"W6: gdfast GB/s, {threads(c)}"] = epoch_bytes[c]
+        for c, entry in read_by_threads.items():
+            self.report.figures[f"W6: read pass GB/s, {threads(c)}"] = entry.rate * bytes_per_sample
             share = epoch_bytes[c] / bandwidth
             rows.append([
                 f"gdfast W6 epoch, {threads(c)}: n*d*8 / epoch time",
@@ -571,6 +584,7 @@ class Bench:
                          f"{m_ / 1e6:.2f}", f"{m_ / mb_rates[1]:.2f}x"])  # fmt: skip
         most = max(self.thread_counts)
         cores = self.parallelism()
+        self.report.figures["cores"] = cores
         self.report.notes["threads"] = (
             f"What the machine gives {most} threads: {most} concurrent processes of an "
             f"in-cache NumPy loop together run {cores:.2f}x the work of one alone (median of "
@@ -755,6 +769,145 @@ WORKLOAD_TEXT = {
 }
 
 
+def _limit_texts(report: Report) -> dict[str, str]:
+    """What limits each target, with this run's figures, keyed by the target's label prefix.
+
+    The profiles quoted are bench/PROFILES.md's (``python bench/perf_profiles.py``)."""
+    f = report.figures
+
+    def fig(key: str, fmt: str = ".2f", unit: str = "x") -> str:
+        return f"{f[key]:{fmt}}{unit}" if key in f else "(not measured)"
+
+    by_label = {t.label: t for t in report.targets}
+
+    def ceiling(label: str) -> str:
+        t = by_label.get(label)
+        return f"{t.ceiling:.2f}x" if t is not None and t.ceiling is not None else "(no gcc)"
+
+    gather = (
+        "The rows of a shuffled epoch are a random gather from memory: X is five times the "
+        "32 MB L3 cache here, and each sample waits for its row."
+    )
+    return {
+        "W1 float64": (
+            f"{gather} The same fit with rows in storage order runs "
+            f"{fig('W1: gdfast float64, rows in order (shuffle=False: no random gather)')} "
+            "faster, and the plain C loop of DESIGN.md with the same prefetch reaches "
+            f"{ceiling('W1 float64: gdfast / SGDRegressor')} the peer in the same rounds: "
+            "gdfast runs at the loop this machine allows, and the target needs rows from "
+            "memory faster than it delivers them. Profile ([W1](bench/PROFILES.md#w1)): most "
+            "samples in the epoch kernel, on the row prefetch (the instruction after "
+            "`prefetcht0` waits for a free fill buffer) and on the row's first loads (the "
+            "`vfmadd231pd` with a memory operand); NumPy drawing the next permutation on the "
+            "other core, and the one pass over X for NaN, share the rest."
+        ),
+        "W1 float32": (
+            "As W1 float64, a random gather from memory: X is 80 MB in float32, 2.5 times "
+            "the L3 cache, and the row is 400 bytes. gdfast float32 runs "
+            f"{fig('W1: gdfast float32 (shuffled)')} the float64 fit; rows in order "
+            f"{fig('W1: gdfast float32, rows in order (shuffle=False)')} it. The plain C "
+            f"loop reaches {ceiling('W1 float32: gdfast f32 / SGDRegressor f32')} "
+            "SGDRegressor float32. Profile: [W1 float32](bench/PROFILES.md#w1-float32), the "
+            "row prefetch and loads again; NumPy's permutation takes a larger share, the "
+            "epochs being shorter."
+        ),
+        "W2": (
+            "The rows sit in the L3 cache (16 MB), so the gather is cheap (rows in order "
+            f"run {fig('W2: gdfast float64, rows in order (shuffle=False: no random gather)')} "
+            "faster) and the limit is the per-sample chain: the dot product must finish "
+            "before the update, and the next sample's dot product reads the weights the "
+            "update just wrote. gdfast and the plain C loop "
+            f"({ceiling('W2 float64: gdfast / SGDRegressor')} the peer) run that chain at "
+            "about the same speed; SGDRegressor, a Cython loop of the same shape, is fast "
+            "here, and 8x would need a sample every ~15 ns. Profile "
+            "([W2](bench/PROFILES.md#w2)): the dot product's multiply-adds and the update's "
+            "stores; NumPy's permutation of the next epoch on the other core."
+        ),
+        "W3": (
+            "Rows of 10 features (80 bytes) gathered at random from 80 MB: rows in order run "
+            f"{fig('W3: gdfast float64, rows in order (shuffle=False: no random gather)')} "
+            "faster, and gdfast already beats the plain C loop "
+            f"({ceiling('W3 float64: gdfast / SGDRegressor')} the peer). With rows this "
+            "short the permutation is a large part: NumPy's `rng.permutation(1,000,000)` "
+            f"takes {fig('W3: permutation ms', '.1f', ' ms')} = "
+            f"{fig('W3: permutation share', '.0%', '')} of a gdfast epoch; the next epoch's is "
+            "drawn by a worker thread while this one runs, but the first is on the critical "
+            "path. Profile ([W3](bench/PROFILES.md#w3)): the epoch kernel (row prefetch and "
+            "loads) and NumPy's shuffle (a quarter of the samples, on the worker)."
+        ),
+        "W4": (
+            "Each sample gathers a random row of 50 values and 50 indices (600 bytes) from "
+            "120 MB and then 50 random weights from an 800 KB vector: rows in order run "
+            f"{fig('W4: gdfast, rows in order (shuffle=False)')} faster, and with both in "
+            "storage order gdfast runs "
+            f"{fig('W4: in storage order, gdfast / SGDClassifier')} SGDClassifier. The "
+            "penalty and the schedule cost nothing measurable (see the W4 diagnostics). "
+            "Profile ([W4](bench/PROFILES.md#w4)): the first load of the row's values (it "
+            "waits for memory despite the prefetch), the index loads after the weight gathers "
+            "(the `vfmadd231sd` with an indexed operand: weights that missed the L2) and the "
+            "row prefetch itself (fill buffers full). Measured without gain on 2026-11-26: "
+            "prefetching the weights of the row 2 or 4 samples ahead (0.98x, 0.91x), row "
+            "prefetch distances 3, 5 and 12 instead of 8 (within the noise), non-temporal "
+            "row prefetches (0.98x)."
+        ),
+        "W5 minibatch 32: gdfast / NumPy": (
+            "Mini-batches of W1's shuffled rows: the same random gather as W1 (rows in order "
+            f"run {fig('W5: gdfast, rows in order (shuffle=False)')} faster), and gdfast's "
+            "mini-batch epoch runs at its sgd speed. The NumPy loop is fast here: one fancy-"
+            "indexing gather and two small BLAS calls a batch. Profile "
+            "([W5](bench/PROFILES.md#w5)): the gradient loop's row loads."
+        ),
+        "W5 minibatch 32: gdfast / PyTorch": (
+            "A PyTorch step of 32 rows (index, forward, loss, backward, `optimizer.step`) "
+            f"costs {fig('W5: PyTorch us a step, 1 thread', '.0f', ' us')} on one thread "
+            f"({fig('W5: PyTorch us a step, 2 threads', '.0f', ' us')} on two) against "
+            f"gdfast's {fig('W5: gdfast us a step, 1 thread', '.1f', ' us')}, which is W1's "
+            "memory-bound gather: 100x would need gdfast's rows faster than memory delivers "
+            "them (see W1 and W5 vs NumPy)."
+        ),
+        "W6 batch: 2 threads": (
+            f"Two processes of an in-cache loop got {fig('cores', '.2f', '')} cores' worth "
+            "during this run; the batch epoch splits into fixed blocks summed in a fixed "
+            "order, so the threads add no work."
+        ),
+        "W6 epoch bytes": (
+            "The batch epoch is one fused pass (each row's dot product and its gradient "
+            "update from the same cache lines), so the gap to the read pass is compute per "
+            f"byte: gdfast reads {fig('W6: gdfast GB/s, 1 thread', '.1f', ' GB/s')} on one "
+            f"thread and {fig('W6: gdfast GB/s, 2 threads', '.1f', ' GB/s')} on two, the "
+            "read pass over the same X in the same rounds "
+            f"{fig('W6: read pass GB/s, 1 thread', '.1f', ' GB/s')} and "
+            f"{fig('W6: read pass GB/s, 2 threads', '.1f', ' GB/s')}. Profile "
+            "([W6](bench/PROFILES.md#w6)): the multiply-adds that load the streaming row "
+            "(dot product and gradient), and libgomp's barrier. Measured without gain on "
+            "2026-11-26: four rows at a time (the weights and the gradient once per four "
+            "rows) ran 1.5x faster in cache but 2.5x slower from memory, four interleaved "
+            "streams defeating the hardware prefetcher (0.8x with software prefetch)."
+        ),
+    }
+
+
+def write_limits(report: Report, add: Callable[[str], None]) -> None:
+    """For each target not met: the measured figure, what limits it, the profile."""
+    missed = [t for t in report.targets if not t.met]
+    if not missed:
+        return
+    add("## What limits the targets not met\n")
+    add(
+        "For each target this run did not meet: the figure, what limits it (from this run's "
+        "diagnostics, in the workload sections below), and the profile that shows it "
+        "([bench/PROFILES.md](bench/PROFILES.md), `python bench/perf_profiles.py`: where the "
+        "samples of `perf record` fell, and the hottest instructions).\n"
+    )
+    texts = _limit_texts(report)
+    for t in missed:
+        text = next((v for k, v in texts.items() if t.label.startswith(k)), "Not analysed.")
+        figure = f"{t.measured:.0%}" if t.label.startswith("W6 epoch") else f"{t.measured:.2f}x"
+        target = f"{t.target:.0%}" if t.label.startswith("W6 epoch") else f"{t.target:g}x"
+        add(f"- **{t.label}: {figure}** (target {target}). {text}")
+    add("")
+
+
 def write_markdown(report: Report, path: Path, png: Path | None) -> None:
     out: list[str] = []
     add = out.append
@@ -807,6 +960,7 @@ def write_markdown(report: Report, path: Path, png: Path | None) -> None:
     header = ["workload", "gdfast run", "peer", "gdfast loss", "peer loss", "ratio", "within 1%"]
     add(_table(header, rows))
     add("")
+    write_limits(report, add)
     for workload, entries in report.workloads.items():
         add(f"## {workload}\n")
         add(WORKLOAD_TEXT.get(workload, "") + "\n")

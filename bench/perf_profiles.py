@@ -1,7 +1,7 @@
 """Where gdfast's time goes on the standard workloads: ``perf`` profiles into PROFILES.md.
 
-    python bench/profile.py              # every workload: about 2 minutes; bench/PROFILES.md
-    python bench/profile.py W4 W2        # only these
+    python bench/perf_profiles.py              # every workload: about 2 minutes; bench/PROFILES.md
+    python bench/perf_profiles.py W4 W2        # only these
 
 Each workload's data is made in a child process, which then fits it with gdfast again and
 again for a few seconds; ``perf record -e cpu-clock`` attaches to the child for those fits
@@ -191,11 +191,12 @@ def main() -> None:
     parser.add_argument("--out", default=str(BENCH_DIR / "PROFILES.md"))
     args = parser.parse_args()
     if shutil.which("perf") is None:
-        sys.exit("profile.py: needs Linux perf (apt install linux-perf)")
+        sys.exit("perf_profiles.py: needs Linux perf (apt install linux-perf)")
     names = args.workloads or list(WORKLOADS)
     unknown = [n for n in names if n not in WORKLOADS]
     if unknown:
-        sys.exit(f"profile.py: unknown workload {unknown[0]!r}; one of {', '.join(WORKLOADS)}")
+        known = ", ".join(WORKLOADS)
+        sys.exit(f"perf_profiles.py: unknown workload {unknown[0]!r}; one of {known}")
 
     import gdfast
     import gdfast._core as core
@@ -207,7 +208,7 @@ def main() -> None:
     md = [
         "# Where gdfast's time goes: profiles",
         "",
-        f"Written by `python bench/profile.py` on {now} (git {commit}, gdfast "
+        f"Written by `python bench/perf_profiles.py` on {now} (git {commit}, gdfast "
         f"{gdfast.__version__}, kernels {core.isa}). `perf record -e cpu-clock` attached to a "
         "process that fits the workload with gdfast again and again (after one warm-up fit; "
         "the data generation is not in the profile). A sample lands on the instruction after "
