@@ -138,6 +138,27 @@ def test_kernel_rejects_out_of_range_order():
         )
 
 
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize(
+    "indices, indptr, problem",
+    [
+        ([0, 2, 1], [0, 2, 3], "column index out of range"),
+        ([0, -1, 1], [0, 2, 3], "column index out of range"),
+        ([0, 1, 1], [0, 2, 1, 3], "must not decrease"),
+        ([0, 1, 1], [0, 2, 2], "from 0 to nnz"),
+    ],
+    ids=["past n_features", "negative", "indptr decreasing", "indptr short of nnz"],
+)
+def test_kernel_rejects_a_malformed_csr(indices, indptr, problem, index_dtype):
+    # the kernels index memory with these arrays: a wrong one must be an error, not a crash
+    from gdfast import _core
+
+    n_rows = len(indptr) - 1
+    X = (np.ones(3), np.array(indices, index_dtype), np.array(indptr, index_dtype), 2)
+    with pytest.raises(ValueError, match=f"^X: CSR.*{problem}"):
+        _core.run_epoch(X, np.zeros(n_rows), None, None, np.zeros(3), **kernel_config())
+
+
 def test_kernel_rejects_wrong_params_shape():
     from gdfast import _core
 
