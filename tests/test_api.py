@@ -238,6 +238,18 @@ def test_bad_data_is_named(X, y, name, problem):
         gdfast.fit(X, y)
 
 
+@pytest.mark.parametrize("value, kind", [(np.nan, "NaN"), (np.inf, "inf")])
+@pytest.mark.parametrize("method", ["sgd", "minibatch"])
+def test_bad_values_in_large_X_are_named(value, kind, method):
+    # with 10,000 samples or more a worker checks X while the first epoch runs
+    X, y = make_regression(n=20_000, d=3)
+    X[-1, 1] = value
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no divergence warning from the NaN epoch either
+        with pytest.raises(ValueError, match=rf"^X: contains {kind}"):
+            gdfast.fit(X, y, method=method, max_iter=3, tol=None)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_finite_values_whose_sum_overflows_are_accepted(dtype):
     # the fast check sums X; a sum that overflows must not be taken for an inf in X
