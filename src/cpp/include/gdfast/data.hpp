@@ -101,6 +101,9 @@ struct DenseView {
 
   row_type row(index_t i) const { return {data + i * row_stride, n_cols}; }
 
+  // Rows the engine fetches ahead of a shuffled order (on W1, 8 beat 16, 24 and 32).
+  static constexpr index_t kPrefetchAhead = 8;
+
   // A dense row's address needs no load: nothing to fetch before the row.
   void prefetch_offsets(index_t /*i*/) const {}
 
@@ -159,6 +162,11 @@ struct CsrView {
 #endif
   }
 
+  // Rows fetched 16 ahead into the L2 cache only (prefetcht2), not 8 ahead into
+  // the L1, whose fill buffers the row's random weight gathers need too: W4 runs
+  // 4.15 against 3.65 M samples/s (medians of 5 alternating runs).
+  static constexpr index_t kPrefetchAhead = 16;
+
   // The whole row, values and indices.
   GDFAST_ALWAYS_INLINE void prefetch(index_t i) const {
 #if defined(__GNUC__)
@@ -168,8 +176,8 @@ struct CsrView {
     const char* columns = reinterpret_cast<const char*>(indices + begin);
     const index_t value_bytes = (end - begin) * static_cast<index_t>(sizeof(T));
     const index_t index_bytes = (end - begin) * static_cast<index_t>(sizeof(I));
-    for (index_t off = 0; off < value_bytes; off += 64) __builtin_prefetch(values + off, 0, 3);
-    for (index_t off = 0; off < index_bytes; off += 64) __builtin_prefetch(columns + off, 0, 3);
+    for (index_t off = 0; off < value_bytes; off += 64) __builtin_prefetch(values + off, 0, 1);
+    for (index_t off = 0; off < index_bytes; off += 64) __builtin_prefetch(columns + off, 0, 1);
 #else
     (void)i;
 #endif

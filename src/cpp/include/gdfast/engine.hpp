@@ -63,7 +63,6 @@ namespace detail {
 // the row count, summed in block order: the bits do not depend on n_threads.
 constexpr index_t kMinBlockRows = 256;
 constexpr index_t kMaxBlocks = 64;
-constexpr index_t kPrefetchAhead = 8;
 constexpr index_t kPollEvery = 1024;  // samples between stop polls in per-sample loops
 
 // A thread team costs microseconds to wake, and far more when another process
@@ -115,10 +114,11 @@ inline index_t sample_at(const index_t* order, index_t pos) { return order ? ord
 // does not stall on a miss of its own.
 template <class Data, class T>
 GDFAST_ALWAYS_INLINE void prefetch_ahead(const Data& X, const T* y, const index_t* order, index_t pos, index_t end) {
+  constexpr index_t ahead = Data::kPrefetchAhead;
   if (order == nullptr) return;
-  if (pos + 2 * kPrefetchAhead < end) X.prefetch_offsets(order[pos + 2 * kPrefetchAhead]);
-  if (pos + kPrefetchAhead < end) {
-    const index_t i = order[pos + kPrefetchAhead];
+  if (pos + 2 * ahead < end) X.prefetch_offsets(order[pos + 2 * ahead]);
+  if (pos + ahead < end) {
+    const index_t i = order[pos + ahead];
     X.prefetch(i);
 #if defined(__GNUC__)
     __builtin_prefetch(y + i, 0, 3);  // the target is gathered at random too
