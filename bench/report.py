@@ -874,18 +874,27 @@ def _limit_texts(report: Report) -> dict[str, str]:
             "indexing gather and two small BLAS calls a batch. Profile "
             "([W5](bench/PROFILES.md#w5)): the gradient loop's row loads."
         ),
-        "W5 minibatch 32: gdfast / PyTorch": (
-            "A PyTorch step of 32 rows (index, forward, loss, backward, `optimizer.step`) "
-            f"costs {fig('W5: PyTorch us a step, 1 thread', '.0f', ' us')} on one thread "
-            f"({fig('W5: PyTorch us a step, 2 threads', '.0f', ' us')} on two) against "
-            f"gdfast's {fig('W5: gdfast us a step, 1 thread', '.1f', ' us')}, which is W1's "
-            "memory-bound gather: 100x would need gdfast's rows faster than memory delivers "
-            "them (see W1 and W5 vs NumPy)."
-        ),
+        **{
+            f"W5 minibatch 32: gdfast / PyTorch CPU, {threads(c)}": (
+                "A PyTorch step of 32 rows (index, forward, loss, backward, `optimizer.step`) "
+                f"costs {fig(f'W5: PyTorch us a step, {threads(c)}', '.0f', ' us')} on "
+                f"{threads(c)} against gdfast's "
+                f"{fig(f'W5: gdfast us a step, {threads(c)}', '.1f', ' us')}, which is W1's "
+                "memory-bound gather: 100x would need gdfast's rows faster than memory "
+                "delivers them (see W1, and W5 vs NumPy)."
+            )
+            for c in (1, 2)
+        },
         "W6 batch: 2 threads": (
-            f"Two processes of an in-cache loop got {fig('cores', '.2f', '')} cores' worth "
-            "during this run; the batch epoch splits into fixed blocks summed in a fixed "
-            "order, so the threads add no work."
+            "The epoch reads X once, and memory, not the cores, sets the pace: the read pass "
+            "over the same X in the same rounds ran "
+            f"{fig('W6: read pass GB/s, 1 thread', '.1f', ' GB/s')} on one thread and "
+            f"{fig('W6: read pass GB/s, 2 threads', '.1f', ' GB/s')} on two, gdfast "
+            f"{fig('W6: gdfast GB/s, 1 thread', '.1f', ' GB/s')} and "
+            f"{fig('W6: gdfast GB/s, 2 threads', '.1f', ' GB/s')} (two processes of an "
+            f"in-cache loop got {fig('cores', '.2f', '')} cores' worth). The blocks of rows "
+            "are fixed and summed in a fixed order, so a second thread adds no work. "
+            "Profile: [W6](bench/PROFILES.md#w6)."
         ),
         "W6 epoch bytes": (
             "The batch epoch is one fused pass (each row's dot product and its gradient "
