@@ -29,62 +29,28 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 BENCH_DIR = Path(__file__).resolve().parent
 
-# Each child builds `X, y` and `params`, and may change the thread count.
-WORKLOADS: dict[str, tuple[str, str]] = {
-    "W1": (
-        "sgd, float64, 200,000 x 100, shuffled",
-        """
-X, y = workloads.make_regression(200_000, 100)
-params = workloads.W1["params"]
-""",
-    ),
-    "W1 float32": (
-        "sgd, float32, 200,000 x 100, shuffled",
-        """
-X, y = workloads.make_regression(200_000, 100, np.float32)
-params = workloads.W1["params"]
-""",
-    ),
-    "W2": (
-        "sgd, float64, 20,000 x 100 (in the L3 cache), shuffled",
-        """
-X, y = workloads.make_regression(20_000, 100)
-params = workloads.W2["params"]
-""",
-    ),
-    "W3": (
-        "sgd, float64, 1,000,000 x 10, shuffled",
-        """
-X, y = workloads.make_regression(1_000_000, 10)
-params = workloads.W3["params"]
-""",
-    ),
-    "W4": (
-        "sgd, hinge + l2, CSR 200,000 x 100,000 with 50 non-zeros a row, shuffled",
-        """
-X, y = workloads.make_sparse_classification(200_000, 100_000, 50)
-params = workloads.W4["params"]
-""",
-    ),
-    "W5": (
-        "minibatch 32, float64, 200,000 x 100, shuffled, 2 threads",
-        """
-X, y = workloads.make_regression(200_000, 100)
-params = workloads.W5["params"]
-gdfast.set_num_threads(2)
-""",
-    ),
-    "W6": (
-        "batch, float64, 200,000 x 100, 2 threads",
-        """
-X, y = workloads.make_regression(200_000, 100)
-params = workloads.W6["params"]
-gdfast.set_num_threads(2)
-""",
-    ),
+
+class Profiled(NamedTuple):
+    """A workload of ``workloads.py`` as the profile runs it."""
+
+    spec: str  # its name in workloads.py, whose n, d (nnz) and params the child uses
+    what: str
+    dtype: str = "float64"
+    threads: int | None = None  # None: gdfast's default
+
+
+WORKLOADS: dict[str, Profiled] = {
+    "W1": Profiled("W1", "sgd, shuffled"),
+    "W1 float32": Profiled("W1", "sgd, shuffled", dtype="float32"),
+    "W2": Profiled("W2", "sgd, shuffled (X in the L3 cache)"),
+    "W3": Profiled("W3", "sgd, shuffled"),
+    "W4": Profiled("W4", "sgd, hinge + l2, shuffled, CSR"),
+    "W5": Profiled("W5", "minibatch 32, shuffled", threads=2),
+    "W6": Profiled("W6", "batch", threads=2),
 }
 
 CHILD = """
@@ -93,7 +59,15 @@ import numpy as np
 sys.path.insert(0, {bench!r})
 import workloads
 import gdfast
-{setup}
+spec = workloads.{spec}
+if "nnz" in spec:
+    X, y = workloads.make_sparse_classification(spec["n"], spec["d"], spec["nnz"])
+else:
+    X, y = workloads.make_regression(spec["n"], spec["d"], np.{dtype})
+params = spec["params"]
+threads = {threads!r}
+if threads is not None:
+    gdfast.set_num_threads(threads)
 gdfast.fit(X, y, **params)  # warm up
 print("ready", flush=True)
 sys.stdin.readline()
@@ -104,6 +78,18 @@ while time.perf_counter() - start < {seconds}:
     fits += 1
 print("done", fits, flush=True)
 """
+
+
+def describe(profiled: Profiled) -> str:
+    import workloads
+
+    spec = getattr(workloads, profiled.spec)
+    shape = f"{spec['n']:,} x {spec['d']:,}"
+    if "nnz" in spec:
+        shape += f" with {spec['nnz']} non-zeros a row"
+    threads = "" if profiled.threads is None else f", {profiled.threads} threads"
+    return f"{profiled.what}, {profiled.dtype}, {shape}{threads}"
+
 
 # Where a sample fell, by the shared object that holds the instruction.
 PLACES = (
@@ -117,8 +103,7 @@ PLACES = (
 
 
 def record(name: str, seconds: float, workdir: Path) -> tuple[Path, int]:
-    setup = WORKLOADS[name][1]
-    code = CHILD.format(bench=str(BENCH_DIR), setup=setup, seconds=seconds)
+    code = CHILD.format(bench=str(BENCH_DIR), seconds=seconds, **WORKLOADS[name]._asdict())
     child = subprocess.Popen(
         [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
@@ -221,7 +206,7 @@ def main() -> None:
             print(f"profiling {name} ...", flush=True)
             data, fits = record(name, args.seconds, Path(tmp))
             by_place, symbols = shares(data)
-            md += [f"## {name}", "", f"{WORKLOADS[name][0]}; {fits} fits profiled.", ""]
+            md += [f"## {name}", "", f"{describe(WORKLOADS[name])}; {fits} fits profiled.", ""]
             md += ["| where the samples fell | share |", "|---|---|"]
             md += [f"| {place} | {pct:.1f}% |" for place, pct in by_place if pct >= 0.05]
             md += ["", "The top symbols:", "", "| share | object | symbol |", "|---|---|---|"]
