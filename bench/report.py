@@ -479,11 +479,12 @@ class Bench:
         samples = n * epochs
         # the read passes over the same X race beside the fits: the bandwidth they get is
         # the bandwidth of the same minutes (it drifts by 2x on a shared host)
-        readers = {c: w.c_read_passes(X, epochs, c) for c in self.thread_counts}
+        passes = {c: w.c_read_passes(X, epochs, c) for c in self.thread_counts}
+        readers = {c: reader for c, reader in passes.items() if reader is not None}  # gcc
         reads = [
             Run(f"read pass over X, bench/bandwidth.c ({threads(c)}; the ceiling, not a peer)",
                 reader, samples)
-            for c, reader in readers.items() if reader is not None
+            for c, reader in readers.items()
         ]  # fmt: skip
         entries = self.race(
             "W6",
@@ -496,8 +497,7 @@ class Bench:
         count = len(self.thread_counts)
         by_threads = dict(zip(self.thread_counts, entries[:count]))
         ref = entries[count]
-        read_counts = [c for c, reader in readers.items() if reader is not None]
-        read_by_threads = dict(zip(read_counts, entries[count + 1 :]))
+        read_by_threads = dict(zip(readers, entries[count + 1 :]))
         fast = by_threads[self.threads]
         assert fast.loss is not None
         self.check("W6", fast.loss, ref, fast.name)
