@@ -197,3 +197,43 @@ def race_reference(race: Any, quality: Any, bars: QualityBars) -> Callable[..., 
         return ref_loss
 
     return run
+
+
+@pytest.fixture
+def race_gdfast_on_w1(
+    w1: tuple[np.ndarray, np.ndarray], race: Any, bars: QualityBars, quality: Any
+) -> Callable[..., None]:
+    """``race_gdfast_on_w1(key, params, n_threads, torch_threads)`` (W5, W6).
+
+    Races gdfast on W1's data with ``n_threads`` and checks its final loss within 1% of the
+    NumPy loop's (the bar ``<key>/reference``) and, with torch installed, of PyTorch's on
+    ``torch_threads`` threads (the bar ``<key>/torch/<torch_threads>``); a bar its own race
+    has not recorded yet is fitted here.
+    """
+    X, y = w1
+
+    def run(key: str, params: dict[str, Any], n_threads: int, torch_threads: int) -> None:
+        res = race(
+            lambda: workloads.gdfast_fit(X, y, params, n_threads=n_threads),
+            len(X) * params["max_iter"],
+            gdfast=True,
+        )
+        loss = workloads.squared_loss(X, y, res.coef, res.intercept)
+
+        def reference_loss() -> float:
+            ref = workloads.reference_fit(X, y, params)
+            return workloads.squared_loss(X, y, ref.coef, ref.intercept)
+
+        quality(
+            loss, "reference", bars.get(f"{key}/reference", reference_loss), n_threads=n_threads
+        )
+        if workloads.torch_available():
+
+            def torch_loss() -> float:
+                return workloads.squared_loss(
+                    X, y, *workloads.torch_fit(X, y, params, torch_threads)
+                )
+
+            quality(loss, "torch", bars.get(f"{key}/torch/{torch_threads}", torch_loss))
+
+    return run

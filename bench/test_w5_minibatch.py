@@ -42,24 +42,6 @@ def test_w5_pytorch_cpu_sgd(w1, race, bars, benchmark, n_threads, threads):
 
 @pytest.mark.benchmark(group="W5")
 @pytest.mark.parametrize("threads", ["1", "all"])
-def test_w5_gdfast_within_1pct_of_peers(w1, race, bars, quality, n_threads, threads):
-    X, y = w1
+def test_w5_gdfast_within_1pct_of_peers(race_gdfast_on_w1, n_threads, threads):
     count = 1 if threads == "1" else n_threads
-    res = race(
-        lambda: workloads.gdfast_fit(X, y, PARAMS, n_threads=count),
-        len(X) * EPOCHS,
-        gdfast=True,
-    )
-    loss = squared_loss(X, y, res.coef, res.intercept)
-
-    def reference_loss() -> float:
-        ref = workloads.reference_fit(X, y, PARAMS)
-        return squared_loss(X, y, ref.coef, ref.intercept)
-
-    quality(loss, "reference", bars.get("W5/reference", reference_loss), n_threads=count)
-    if workloads.torch_available():
-
-        def torch_loss() -> float:
-            return squared_loss(X, y, *workloads.torch_fit(X, y, PARAMS, count))
-
-        quality(loss, "torch", bars.get(f"W5/torch/{count}", torch_loss))
+    race_gdfast_on_w1("W5", PARAMS, count, torch_threads=count)
