@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
@@ -145,25 +146,41 @@ void read_X(const py::object& X, EpochRequest<T>& r) {
 // The best kernels this CPU runs, chosen once; GDFAST_ISA=baseline forces the
 // portable ones (for comparisons and bug reports).
 struct Kernels {
+  template <class T>
+  struct For {
+    gdfast::EpochStats (*linear_epoch)(const EpochRequest<T>&);
+    gdfast::EpochStats (*network_epoch)(const EpochRequest<T>&);
+    double (*network_gradient)(const EpochRequest<T>&, T*);
+  };
   const char* name;
-  gdfast::EpochStats (*f64)(const EpochRequest<double>&);
-  gdfast::EpochStats (*f32)(const EpochRequest<float>&);
+  For<double> f64;
+  For<float> f32;
 
-  gdfast::EpochStats operator()(const EpochRequest<double>& r) const { return f64(r); }
-  gdfast::EpochStats operator()(const EpochRequest<float>& r) const { return f32(r); }
+  const For<double>& of(const EpochRequest<double>&) const { return f64; }
+  const For<float>& of(const EpochRequest<float>&) const { return f32; }
+  template <class T>
+  gdfast::EpochStats operator()(const EpochRequest<T>& r) const {
+    return r.network.n_layer_sizes > 0 ? of(r).network_epoch(r) : of(r).linear_epoch(r);
+  }
 };
+
+#define GDFAST_KERNELS_OF(isa, label)                                                       \
+  Kernels {                                                                                \
+    label, {&isa::run_epoch, &isa::run_network_epoch, &isa::network_gradient},             \
+        {&isa::run_epoch, &isa::run_network_epoch, &isa::network_gradient}                 \
+  }
 
 Kernels select_kernels() {
   namespace k = gdfast::kernels;
   const char* forced = std::getenv("GDFAST_ISA");
   const bool portable = forced != nullptr && std::string(forced) == "baseline";
 #if defined(GDFAST_HAS_KERNELS_X86_64_V3)
-  if (!portable && __builtin_cpu_supports("x86-64-v3"))
-    return {"x86-64-v3", &k::x86_64_v3::run_epoch, &k::x86_64_v3::run_epoch};
+  if (!portable && __builtin_cpu_supports("x86-64-v3")) return GDFAST_KERNELS_OF(k::x86_64_v3, "x86-64-v3");
 #endif
   (void)portable;
-  return {"baseline", &k::baseline::run_epoch, &k::baseline::run_epoch};
+  return GDFAST_KERNELS_OF(k::baseline, "baseline");
 }
+#undef GDFAST_KERNELS_OF
 
 const Kernels& kernels() {
   static const Kernels selected = select_kernels();
@@ -185,6 +202,62 @@ struct PythonSignals {
   }
 };
 
+gdfast::kernels::Activation parse_activation(const std::string& name) {
+  using gdfast::kernels::Activation;
+  if (name == "identity") return Activation::identity;
+  if (name == "logistic") return Activation::logistic;
+  if (name == "tanh") return Activation::tanh;
+  if (name == "relu") return Activation::relu;
+  throw py::value_error("activation: unknown activation '" + name + "'");
+}
+
+index_t n_rows_of(const EpochRequest<double>& r) {
+  using Layout = EpochRequest<double>::Layout;
+  return r.layout == Layout::csr32 ? r.csr32.n_rows : r.layout == Layout::csr64 ? r.csr64.n_rows : r.dense.n_rows;
+}
+index_t n_rows_of(const EpochRequest<float>& r) {
+  using Layout = EpochRequest<float>::Layout;
+  return r.layout == Layout::csr32 ? r.csr32.n_rows : r.layout == Layout::csr64 ? r.csr64.n_rows : r.dense.n_rows;
+}
+
+// The targets, and for a network its shape; returns the number of parameters.
+// A network's y is (n,) (a value or a class index) or (n, n_outputs).
+template <class T>
+index_t read_model(const Array<T>& y, index_t n_outputs, const std::optional<Array<std::int64_t>>& layer_sizes,
+                   const std::string& activation, EpochRequest<T>& r) {
+  const index_t n = n_rows_of(r), d = r.n_features;
+  GDFAST_REQUIRE(n_outputs >= 1, "n_outputs: must be >= 1");
+  r.y = y.data();
+  r.n_outputs = n_outputs;
+  if (!layer_sizes) {
+    GDFAST_REQUIRE(y.ndim() == 1 && y.shape(0) == n, "y: expected shape " + shape_text(n));
+    return n_outputs * (d + 1);
+  }
+  const index_t n_sizes = layer_sizes->ndim() == 1 ? layer_sizes->shape(0) : 0;
+  GDFAST_REQUIRE(n_sizes >= 2, "layer_sizes: expected a 1-D array (n_features, hidden..., n_outputs)");
+  const std::int64_t* sizes = layer_sizes->data();
+  GDFAST_REQUIRE(sizes[0] == d && sizes[n_sizes - 1] == n_outputs,
+                 "layer_sizes: must start with n_features and end with n_outputs");
+  index_t n_params = 0;
+  for (index_t l = 0; l < n_sizes; ++l) {
+    GDFAST_REQUIRE(sizes[l] >= 1, "layer_sizes: every layer needs at least one unit");
+    if (l > 0) n_params += (sizes[l - 1] + 1) * sizes[l];
+  }
+  const bool per_output = y.ndim() == 2;
+  GDFAST_REQUIRE((y.ndim() == 1 && y.shape(0) == n) || (per_output && y.shape(0) == n && y.shape(1) == n_outputs),
+                 "y: expected shape " + shape_text(n) + " or " + shape_text(n, n_outputs));
+  r.network.layer_sizes = sizes;
+  r.network.n_layer_sizes = n_sizes;
+  r.network.activation = parse_activation(activation);
+  r.network.y_stride = per_output ? n_outputs : 1;
+  const Loss loss = r.loss;
+  GDFAST_REQUIRE(loss == Loss::squared_error || loss == Loss::log_loss || loss == Loss::softmax,
+                 "loss: a network trains with 'squared_error', 'log_loss' or 'softmax'");
+  GDFAST_REQUIRE(per_output == (loss != Loss::softmax && n_outputs > 1),
+                 "y: a network with per-output targets needs y of shape (n, n_outputs); softmax a class index");
+  return n_params;
+}
+
 template <class T>
 py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<Array<T>>& sample_weight,
                     const std::optional<Array<std::int64_t>>& order, Array<T>& params,
@@ -197,29 +270,24 @@ py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<
                     double eps, std::optional<Array<T>>& optimizer_state,
                     std::optional<Array<T>>& average, index_t average_start, index_t t,
                     int n_threads, const std::string& parallel,
-                    std::optional<Array<double>>& update_losses) {
+                    std::optional<Array<double>>& update_losses,
+                    const std::optional<Array<std::int64_t>>& layer_sizes, const std::string& activation,
+                    double penalty_l2_per_batch) {
   EpochRequest<T> r;
   read_X(X, r);
-  using Layout = typename EpochRequest<T>::Layout;
-  const index_t n = r.layout == Layout::csr32   ? r.csr32.n_rows
-                    : r.layout == Layout::csr64 ? r.csr64.n_rows
-                                                : r.dense.n_rows;
-  const index_t d = r.n_features;
-  GDFAST_REQUIRE(y.ndim() == 1 && y.shape(0) == n, "y: expected shape " + shape_text(n));
+  const index_t n = n_rows_of(r);
+  r.loss = parse_loss(loss);
+  const index_t n_params = read_model(y, n_outputs, layer_sizes, activation, r);
+  const bool network = layer_sizes.has_value();
   GDFAST_REQUIRE(!sample_weight || (sample_weight->ndim() == 1 && sample_weight->shape(0) == n),
           "sample_weight: expected shape " + shape_text(n));
-  GDFAST_REQUIRE(n_outputs >= 1, "n_outputs: must be >= 1");
-  const index_t n_params = n_outputs * (d + 1);
   GDFAST_REQUIRE(params.ndim() == 1 && params.shape(0) == n_params, "params: expected shape " + shape_text(n_params));
   GDFAST_REQUIRE(params.writeable(), "params: must be writeable");
   GDFAST_REQUIRE(batch_size >= 1, "batch_size: must be >= 1");
   GDFAST_REQUIRE(n_threads >= 1, "n_threads: must be >= 1");
-  r.y = y.data();
   r.sample_weight = sample_weight ? sample_weight->data() : nullptr;
   r.params = params.mutable_data();
-  r.n_outputs = n_outputs;
   r.fit_intercept = fit_intercept;
-  r.loss = parse_loss(loss);
   r.epsilon = epsilon;
   GDFAST_REQUIRE(!class_weight || (class_weight->ndim() == 1 && class_weight->shape(0) == n_outputs),
           "class_weight: expected shape " + shape_text(n_outputs));
@@ -230,6 +298,9 @@ py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<
   GDFAST_REQUIRE(parallel == "deterministic" || parallel == "hogwild",
                  "parallel: unknown value '" + parallel + "'");
   r.settings.hogwild = parallel == "hogwild";
+  GDFAST_REQUIRE(!network || (!r.settings.hogwild && penalty_l1 == 0.0 && !average && fit_intercept),
+                 "a network trains with parallel='deterministic', an L2 penalty at most, no averaging "
+                 "and its intercepts");
   GDFAST_REQUIRE(!r.settings.hogwild || (r.settings.method == gdfast::Method::sgd && optimizer == "sgd" &&
                                          penalty_l1 == 0.0 && !average),
                  "parallel: 'hogwild' needs method='sgd', optimizer='sgd', no L1 penalty and no averaging");
@@ -244,7 +315,8 @@ py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<
 
   r.penalty.l2 = static_cast<T>(penalty_l2);
   r.penalty.l1 = static_cast<T>(penalty_l1);
-  const index_t n_penalized = n_outputs * d;
+  r.penalty.l2_per_batch = static_cast<T>(penalty_l2_per_batch);
+  const index_t n_penalized = n_outputs * r.n_features;
   if (r.penalty.l1 != T(0)) {
     GDFAST_REQUIRE(penalty_state && penalty_state->ndim() == 1 && penalty_state->shape(0) == n_penalized + 1,
             "penalty_state: expected shape " + shape_text(n_penalized + 1) + " for an L1 penalty");
@@ -302,6 +374,41 @@ py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<
   return py::make_tuple(stats.loss_sum, stats.n_updates);
 }
 
+template <class T>
+py::tuple network_gradient(const py::object& X, const Array<T>& y, const std::optional<Array<T>>& sample_weight,
+                           const Array<T>& params, const Array<std::int64_t>& layer_sizes,
+                           const std::string& activation, const std::string& loss, double penalty_l2,
+                           double penalty_l2_per_batch, int n_threads) {
+  EpochRequest<T> r;
+  read_X(X, r);
+  const index_t n = n_rows_of(r);
+  r.loss = parse_loss(loss);
+  const index_t n_sizes = layer_sizes.ndim() == 1 ? layer_sizes.shape(0) : 0;
+  GDFAST_REQUIRE(n_sizes >= 2, "layer_sizes: expected a 1-D array (n_features, hidden..., n_outputs)");
+  const index_t n_params = read_model(y, layer_sizes.data()[n_sizes - 1], layer_sizes, activation, r);
+  GDFAST_REQUIRE(n >= 1, "X: needs at least one sample");
+  GDFAST_REQUIRE(!sample_weight || (sample_weight->ndim() == 1 && sample_weight->shape(0) == n),
+                 "sample_weight: expected shape " + shape_text(n));
+  GDFAST_REQUIRE(params.ndim() == 1 && params.shape(0) == n_params, "params: expected shape " + shape_text(n_params));
+  GDFAST_REQUIRE(n_threads >= 1, "n_threads: must be >= 1");
+  r.sample_weight = sample_weight ? sample_weight->data() : nullptr;
+  r.params = const_cast<T*>(params.data());  // read only: no update is made
+  r.n_order = n;
+  r.penalty.l2 = static_cast<T>(penalty_l2);
+  r.penalty.l2_per_batch = static_cast<T>(penalty_l2_per_batch);
+  r.settings.n_threads = n_threads;
+  PythonSignals signals;
+  r.settings.stop = {&PythonSignals::poll, &signals};
+  Array<T> grad(n_params);
+  double loss_sum = 0.0;
+  {
+    py::gil_scoped_release no_gil;
+    loss_sum = kernels().of(r).network_gradient(r, grad.mutable_data());
+  }
+  if (std::isnan(loss_sum) && PyErr_Occurred()) throw py::error_already_set();
+  return py::make_tuple(loss_sum, grad);
+}
+
 // One step of an update rule on a gradient computed in Python (gdfast.minimize).
 template <class T>
 void apply_update(Array<T>& params, const Array<T>& grad, std::optional<Array<T>>& optimizer_state,
@@ -342,10 +449,20 @@ void register_functions(py::module_& m) {
         py::arg("optimizer_state").noconvert().none(true), py::arg("average").noconvert().none(true),
         py::arg("average_start"), py::arg("t"), py::arg("n_threads"), py::arg("parallel"),
         py::arg("update_losses").noconvert().none(true),
+        py::arg("layer_sizes").noconvert().none(true) = py::none(), py::arg("activation") = "relu",
+        py::arg("penalty_l2_per_batch") = 0.0,
         "Run one epoch over `order` (None: all rows in storage order), updating `params`,\n"
         "`penalty_state`, `optimizer_state` and `average` in place. X is a dense array or\n"
         "(data, indices, indptr, n_features) of a CSR matrix with int64 indices.\n"
+        "With `layer_sizes` (n_features, hidden..., n_outputs) the model is a network\n"
+        "whose flat params are [W_1 | ... | W_L | b_1 | ... | b_L].\n"
         "Returns (sum of sample-weighted losses, number of updates).");
+  m.def("network_gradient", &network_gradient<T>, py::arg("X"), py::arg("y").noconvert(),
+        py::arg("sample_weight").noconvert().none(true), py::arg("params").noconvert(), py::kw_only(),
+        py::arg("layer_sizes").noconvert(), py::arg("activation"), py::arg("loss"), py::arg("penalty_l2"),
+        py::arg("penalty_l2_per_batch"), py::arg("n_threads"),
+        "The full-batch objective of a network at `params` and its gradient: returns\n"
+        "(sum of sample-weighted losses plus the penalty's share, mean gradient).");
   m.def("apply_update", &apply_update<T>, py::arg("params").noconvert(), py::arg("grad").noconvert(),
         py::arg("optimizer_state").noconvert().none(true), py::kw_only(), py::arg("optimizer"),
         py::arg("eta"), py::arg("k"), py::arg("momentum"), py::arg("beta_1"), py::arg("beta_2"),

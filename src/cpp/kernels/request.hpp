@@ -27,6 +27,18 @@ enum class Loss : std::int8_t {
 
 enum class Optimizer : std::int8_t { sgd, momentum, nesterov, adagrad, rmsprop, adam };
 
+enum class Activation : std::int8_t { identity, logistic, tanh, relu };
+
+// What makes an epoch request a network's: the layer sizes (n_features,
+// hidden..., n_outputs) and the hidden activation. y then holds y_stride
+// values per sample. No layer sizes: a linear model.
+struct NetworkShape {
+  const index_t* layer_sizes = nullptr;
+  index_t n_layer_sizes = 0;
+  Activation activation = Activation::relu;
+  index_t y_stride = 1;
+};
+
 template <class T>
 struct EpochRequest {
   enum class Layout : std::int8_t { dense, csr32, csr64 };
@@ -54,6 +66,7 @@ struct EpochRequest {
   index_t t = 0;
   EpochSettings settings;
   double* update_losses = nullptr;
+  NetworkShape network;
 };
 
 // The instruction sets a kernel is compiled for; the binding picks the best
@@ -62,6 +75,10 @@ struct EpochRequest {
   namespace isa {                                                     \
   EpochStats run_epoch(const EpochRequest<double>& request);          \
   EpochStats run_epoch(const EpochRequest<float>& request);           \
+  EpochStats run_network_epoch(const EpochRequest<double>& request);  \
+  EpochStats run_network_epoch(const EpochRequest<float>& request);   \
+  double network_gradient(const EpochRequest<double>& request, double* grad); \
+  double network_gradient(const EpochRequest<float>& request, float* grad);   \
   }
 
 GDFAST_DECLARE_KERNELS(baseline)

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #if defined(GDFAST_HAS_OPENMP)
@@ -126,6 +127,14 @@ GDFAST_ALWAYS_INLINE void prefetch_ahead(const Data& X, const T* y, const index_
   }
 }
 
+// A model that trains a batch at a time (a network: matrix products over the
+// batch) has accumulate_batch; the linear models go row by row.
+template <class Model, class = void>
+struct is_batch_level : std::false_type {};
+template <class Model>
+struct is_batch_level<Model, std::void_t<decltype(Model::batch_level)>>
+    : std::bool_constant<Model::batch_level> {};
+
 // grad += sum over rows [first, first + count) of the order of w_i * dloss_i;
 // returns the sum of w_i * loss_i.
 template <class Model, class Data>
@@ -134,18 +143,23 @@ double accumulate_rows(const Data& X, const typename Model::value_type* y,
                        index_t first, index_t count, index_t n_order, const Model& model,
                        typename Model::value_type* grad, typename Model::Workspace& ws) {
   using T = typename Model::value_type;
-  double loss = 0.0;
-  const index_t end = first + count;
-  for (index_t pos = first; pos < end; ++pos) {
-    // ahead into the next batch too: its first rows are as random as these
-    prefetch_ahead(X, y, order, pos, n_order);
-    const index_t i = sample_at(order, pos);
-    const auto row = X.row(i);
-    const T w = sample_weight ? sample_weight[i] : T(1);
-    loss += static_cast<double>(w * model.loss(row, y[i], ws));
-    model.add_gradient(row, ws, w, grad);
+  if constexpr (is_batch_level<Model>::value) {
+    (void)n_order;
+    return model.accumulate_batch(X, y, sample_weight, order, first, count, grad, ws);
+  } else {
+    double loss = 0.0;
+    const index_t end = first + count;
+    for (index_t pos = first; pos < end; ++pos) {
+      // ahead into the next batch too: its first rows are as random as these
+      prefetch_ahead(X, y, order, pos, n_order);
+      const index_t i = sample_at(order, pos);
+      const auto row = X.row(i);
+      const T w = sample_weight ? sample_weight[i] : T(1);
+      loss += static_cast<double>(w * model.loss(row, y[i], ws));
+      model.add_gradient(row, ws, w, grad);
+    }
+    return loss;
   }
-  return loss;
 }
 
 // The mean gradient over `count` entries of the order, in scratch.grad.
@@ -221,67 +235,69 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
   const index_t n_params = model.n_params();
   const index_t n_penalized = model.n_penalized();
 
-  const index_t t_first = t;
-  if (settings.method == Method::sgd && Rule::direct && Model::direct_step) {
-    // One sample's gradient goes straight from its row into the parameters.
-    const auto sgd_step = [&](index_t pos, index_t t_now, typename Model::Workspace& ws) {
-      detail::prefetch_ahead(X, y, order, pos, n_order);
-      const index_t i = detail::sample_at(order, pos);
-      const auto row = X.row(i);
-      const T w = sample_weight ? sample_weight[i] : T(1);
-      const T eta = schedule(t_now);
-      const double loss = static_cast<double>(w * model.loss(row, y[i], ws));
-      if (update_losses) update_losses[pos] = loss;
-      penalty.decay(params, n_penalized, eta);
-      model.add_gradient(row, ws, -eta * w, params);
-      penalty.truncate(params, n_penalized, eta);
-      averager.update(params, n_params, t_now + 1);
-      return loss;
-    };
+  if constexpr (Rule::direct && Model::direct_step) {
+    if (settings.method == Method::sgd) {
+      const index_t t_first = t;
+      // One sample's gradient goes straight from its row into the parameters.
+      const auto sgd_step = [&](index_t pos, index_t t_now, typename Model::Workspace& ws) {
+        detail::prefetch_ahead(X, y, order, pos, n_order);
+        const index_t i = detail::sample_at(order, pos);
+        const auto row = X.row(i);
+        const T w = sample_weight ? sample_weight[i] : T(1);
+        const T eta = schedule(t_now);
+        const double loss = static_cast<double>(w * model.loss(row, y[i], ws));
+        if (update_losses) update_losses[pos] = loss;
+        penalty.decay(params, n_penalized, eta);
+        model.add_gradient(row, ws, -eta * w, params);
+        penalty.truncate(params, n_penalized, eta);
+        averager.update(params, n_params, t_now + 1);
+        return loss;
+      };
 #if defined(GDFAST_HAS_OPENMP)
-    if (settings.hogwild && settings.n_threads > 1) {
-      // Hogwild (Recht et al. 2011), opt-in: each thread takes a slice of the
-      // order and updates the shared parameters without locks. Sparse-ish
-      // updates rarely collide and the lost ones do not stop convergence; the
-      // bits now depend on the threads' timing. Callers allow it only without
-      // L1 and averaging, whose state would race too.
-      const int threads = settings.n_threads;
-      std::vector<typename Model::Workspace> spaces;
-      for (int k = 0; k < threads; ++k) spaces.push_back(model.make_workspace());
-      std::vector<double> losses(static_cast<std::size_t>(threads), 0.0);
-      std::atomic<bool> abandon{false};
+      if (settings.hogwild && settings.n_threads > 1) {
+        // Hogwild (Recht et al. 2011), opt-in: each thread takes a slice of the
+        // order and updates the shared parameters without locks. Sparse-ish
+        // updates rarely collide and the lost ones do not stop convergence; the
+        // bits now depend on the threads' timing. Callers allow it only without
+        // L1 and averaging, whose state would race too.
+        const int threads = settings.n_threads;
+        std::vector<typename Model::Workspace> spaces;
+        for (int k = 0; k < threads; ++k) spaces.push_back(model.make_workspace());
+        std::vector<double> losses(static_cast<std::size_t>(threads), 0.0);
+        std::atomic<bool> abandon{false};
 #pragma omp parallel num_threads(threads)
-      {
-        const int tid = omp_get_thread_num();
-        const int team = omp_get_num_threads();
-        const index_t lo = n_order * tid / team;
-        const index_t hi = n_order * (tid + 1) / team;
-        double sum = 0.0;
-        for (index_t pos = lo; pos < hi; ++pos) {
-          if ((pos - lo) % detail::kPollEvery == 0) {
-            if (tid == 0 && settings.stop.requested()) abandon.store(true, std::memory_order_relaxed);
-            if (abandon.load(std::memory_order_relaxed)) break;
+        {
+          const int tid = omp_get_thread_num();
+          const int team = omp_get_num_threads();
+          const index_t lo = n_order * tid / team;
+          const index_t hi = n_order * (tid + 1) / team;
+          double sum = 0.0;
+          for (index_t pos = lo; pos < hi; ++pos) {
+            if ((pos - lo) % detail::kPollEvery == 0) {
+              if (tid == 0 && settings.stop.requested()) abandon.store(true, std::memory_order_relaxed);
+              if (abandon.load(std::memory_order_relaxed)) break;
+            }
+            sum += sgd_step(pos, t + pos, spaces[static_cast<std::size_t>(tid)]);
           }
-          sum += sgd_step(pos, t + pos, spaces[static_cast<std::size_t>(tid)]);
+          losses[static_cast<std::size_t>(tid)] = sum;
         }
-        losses[static_cast<std::size_t>(tid)] = sum;
+        for (const double part : losses) stats.loss_sum += part;
+        stats.stopped = abandon.load();
+        stats.n_updates = n_order;
+        return stats;
       }
-      for (const double part : losses) stats.loss_sum += part;
-      stats.stopped = abandon.load();
-      stats.n_updates = n_order;
+#endif
+      auto& ws = scratch.workspaces[0];
+      for (index_t pos = 0; pos < n_order; ++pos, ++t) {
+        if (pos % detail::kPollEvery == 0 && settings.stop.requested()) {
+          stats.stopped = true;
+          break;
+        }
+        stats.loss_sum += sgd_step(pos, t, ws);
+      }
+      stats.n_updates = t - t_first;
       return stats;
     }
-#endif
-    auto& ws = scratch.workspaces[0];
-    for (index_t pos = 0; pos < n_order; ++pos, ++t) {
-      if (pos % detail::kPollEvery == 0 && settings.stop.requested()) {
-        stats.stopped = true;
-        break;
-      }
-      stats.loss_sum += sgd_step(pos, t, ws);
-    }
-    stats.n_updates = t - t_first;
-    return stats;
   }
 
   // Every other combination: a mean gradient per update, then the rule.
@@ -300,9 +316,10 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
       stats.stopped = true;
       break;
     }
-    stats.loss_sum += loss;
-    if (update_losses) update_losses[stats.n_updates] = loss / static_cast<double>(count);
-    penalty.add_gradient(params, n_penalized, scratch.grad.data());
+    const double update_loss = loss + penalty.batch_loss(params, n_penalized);
+    stats.loss_sum += update_loss;
+    if (update_losses) update_losses[stats.n_updates] = update_loss / static_cast<double>(count);
+    penalty.add_gradient(params, n_penalized, scratch.grad.data(), count);
     rule.step(params, scratch.grad.data(), n_params, eta, t + 1);
     penalty.truncate(params, n_penalized, eta);
     averager.update(params, n_params, t + 1);

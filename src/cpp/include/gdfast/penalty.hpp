@@ -13,6 +13,9 @@ template <class T>
 struct Penalty {
   T l2 = T(0);  // alpha * (1 - l1_ratio)
   T l1 = T(0);  // alpha * l1_ratio
+  // scikit-learn's MLP: an L2 term alpha / 2 * |w|^2 / (samples of the update)
+  // on each update's mean loss, so its strength per sample depends on the batch.
+  T l2_per_batch = T(0);
   // L1 state of the cumulative truncated gradient (Tsuruoka, Tsujii &
   // Ananiadou 2009): q[j], the L1 penalty weight j has received so far, and
   // *u, the total it could have received. Owned by the caller so it carries
@@ -20,10 +23,20 @@ struct Penalty {
   T* q = nullptr;
   T* u = nullptr;
 
-  // The gradient of the L2 part, added to a mean data gradient.
-  void add_gradient(const T* w, index_t n, T* grad) const {
-    if (l2 == T(0)) return;
-    for (index_t j = 0; j < n; ++j) grad[j] += l2 * w[j];
+  // The gradient of the L2 part, added to the mean data gradient of `count` samples.
+  void add_gradient(const T* w, index_t n, T* grad, index_t count = 1) const {
+    const T strength = l2 + l2_per_batch / static_cast<T>(count);
+    if (strength == T(0)) return;
+    for (index_t j = 0; j < n; ++j) grad[j] += strength * w[j];
+  }
+
+  // What the per-batch L2 term adds to the update's summed loss (the linear
+  // models report their data loss alone).
+  double batch_loss(const T* w, index_t n) const {
+    if (l2_per_batch == T(0)) return 0.0;
+    double squares = 0.0;
+    for (index_t j = 0; j < n; ++j) squares += static_cast<double>(w[j]) * static_cast<double>(w[j]);
+    return 0.5 * static_cast<double>(l2_per_batch) * squares;
   }
 
   // The L2 step taken multiplicatively, for updates applied straight from a
