@@ -19,6 +19,7 @@ from ._loop import (
     is_finite_epoch,
     warn_diverged,
 )
+from ._network import ACTIVATIONS, NETWORK_LOSSES, NetworkLayout, check_hidden_layer_sizes
 from ._result import EpochInfo, FitResult
 from ._schedules import (
     PER_UPDATE,
@@ -54,6 +55,8 @@ def fit(
     y: Any,
     *,
     loss: str = "squared_error",
+    hidden_layer_sizes: Any = None,
+    activation: str = "relu",
     method: str = "minibatch",
     batch_size: int = 32,
     optimizer: str = "sgd",
@@ -93,7 +96,8 @@ def fit(
     progress: bool = False,
     verbose: int = 0,
 ) -> FitResult:
-    """Fit a linear model by gradient descent: batch, mini-batch or stochastic.
+    """Fit a linear model or a neural network by gradient descent: batch,
+    mini-batch or stochastic.
 
     The objective is the (sample-weighted) mean of the per-sample losses plus
     ``alpha * (l1_ratio * |w|_1 + (1 - l1_ratio) / 2 * |w|_2^2)``; the intercept
@@ -115,6 +119,17 @@ def fit(
         ``"hinge"``, ``"squared_hinge"``, ``"modified_huber"``, ``"perceptron"``
         (one-vs-rest for more than two classes, all classes in one pass) and
         ``"softmax"`` (multinomial: one weight row per class, even for two).
+        A network takes ``"squared_error"`` (identity output), ``"log_loss"``
+        (a logistic output per class, one for two classes) or ``"softmax"``.
+    hidden_layer_sizes : int or sequence of int, optional
+        Train a multi-layer perceptron with these hidden layers (scikit-learn's
+        ``MLPClassifier`` network: Glorot initialisation seeded by
+        ``random_state``) instead of a linear model. ``coef`` and ``intercept``
+        of the result then hold all weights and all biases as flat vectors,
+        ``coefs`` and ``intercepts`` the per-layer arrays. ``penalty`` may be
+        None or ``"l2"`` (on the weights, not the biases).
+    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
+        The hidden layers' activation, for a network.
     method : {"minibatch", "batch", "sgd"}, default="minibatch"
         ``batch``: one update per epoch from all samples; ``minibatch``: one
         update per ``batch_size`` samples drawn without replacement; ``sgd``: one
@@ -193,9 +208,11 @@ def fit(
     sample_weight : array-like of shape (n_samples,), optional
         Non-negative weight of each sample's loss.
     coef_init : array-like of shape (n_features,) or (n_classes, n_features), optional
-        Starting coefficients (default zeros).
+        Starting coefficients (default zeros); for a network, a list of per-layer
+        arrays of shapes (fan_in, fan_out) (default: Glorot's draw).
     intercept_init : float or array-like of shape (n_classes,), optional
-        Starting intercept (default zero).
+        Starting intercept (default zero); for a network, a list of per-layer
+        bias vectors.
     n_threads : int, optional
         Threads for the gradient reductions of ``batch`` and ``minibatch``, and
         for ``parallel="hogwild"``; default :func:`gdfast.get_num_threads`.
@@ -268,6 +285,22 @@ def _check_params(params: dict[str, Any]) -> dict[str, Any]:
     p = dict(params)
     check_choice("loss", p["loss"], LOSSES)
     check_choice("penalty", p["penalty"], PENALTIES)
+    if p["hidden_layer_sizes"] is not None:
+        p["hidden_layer_sizes"] = check_hidden_layer_sizes(p["hidden_layer_sizes"])
+        check_choice("activation", p["activation"], ACTIVATIONS)
+        if p["loss"] not in NETWORK_LOSSES:
+            raise ValueError(
+                f"loss: a network trains with one of {', '.join(map(repr, NETWORK_LOSSES))}, "
+                f"got {p['loss']!r}"
+            )
+        for name, allowed in (("penalty", (None, "l2")), ("average", (False, 0))):
+            if p[name] not in allowed:
+                raise ValueError(f"{name}: a network takes {name}={allowed[0]!r}, got {p[name]!r}")
+        if p["parallel"] != "deterministic" or not p["fit_intercept"]:
+            raise ValueError(
+                "parallel, fit_intercept: a network trains with parallel='deterministic' "
+                "and its biases (fit_intercept=True)"
+            )
     # scikit-learn's rule: "optimal" ignores eta0, every other schedule starts from it
     check_descent_params(p, eta0_may_be_zero=p["learning_rate"] == "optimal")
     for name in ("alpha", "epsilon"):
@@ -308,12 +341,33 @@ def _check_params(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _encode_targets(
-    y: np.ndarray, loss: str, dtype: np.dtype, classes: np.ndarray | None = None
+    y: np.ndarray,
+    loss: str,
+    dtype: np.dtype,
+    classes: np.ndarray | None = None,
+    network: bool = False,
 ) -> tuple[np.ndarray, np.ndarray | None, int]:
     """Targets as the kernel wants them: values, +-1 (binary) or a class index.
 
     ``classes`` fixes the label set (partial_fit); otherwise it is y's labels.
+    A network's log loss on more than two classes, or on a 2-D indicator y
+    (multilabel), takes a +-1 target per output; a 2-D regression y one per
+    output.
     """
+    if y.ndim == 2:
+        if not network:
+            raise ValueError(f"y: expected a 1-D array, got shape {y.shape}")
+        if loss == "softmax":
+            raise ValueError("y: a 2-D (multilabel) y needs loss='log_loss', not 'softmax'")
+        if y.dtype.kind not in "biuf":
+            raise TypeError(f"y: a 2-D y must be numeric, got dtype {y.dtype}")
+        y_num = np.ascontiguousarray(y, dtype=dtype)
+        check_finite("y", y_num)
+        if loss == "squared_error":
+            return y_num, None, y.shape[1]
+        if not np.isin(y_num, (0, 1)).all():
+            raise ValueError("y: a 2-D classification y is a 0/1 label indicator matrix")
+        return 2 * y_num - 1, np.arange(y.shape[1]), y.shape[1]
     if loss not in CLASSIFICATION_LOSSES:
         if y.dtype.kind not in "biuf":
             raise TypeError(f"y: a regression target must be numeric, got dtype {y.dtype}")
@@ -339,7 +393,10 @@ def _encode_targets(
         )
     if classes.shape[0] == 2 and loss != "softmax":
         return np.where(index == 1, 1.0, -1.0).astype(dtype), classes, 1
-    return index.astype(dtype), classes, int(classes.shape[0])
+    k = int(classes.shape[0])
+    if network and loss != "softmax":
+        return np.where(index[:, None] == np.arange(k), 1.0, -1.0).astype(dtype), classes, k
+    return index.astype(dtype), classes, k
 
 
 def _class_weights(class_weight: Any, classes: np.ndarray, y_raw: np.ndarray) -> np.ndarray:
@@ -408,6 +465,12 @@ def _validation_split(
 
 def _score(scores: np.ndarray, y_enc: np.ndarray, classifier: bool) -> float:
     """R^2 for regression, accuracy for classification (scikit-learn's score)."""
+    if y_enc.ndim == 2:  # multi-output: mean R^2; multilabel: subset accuracy
+        if not classifier:
+            residual = np.sum((y_enc - scores) ** 2, axis=0)
+            total = np.sum((y_enc - y_enc.mean(axis=0)) ** 2, axis=0)
+            return float(np.mean(1 - residual / np.where(total > 0, total, np.inf)))
+        return float(np.mean(np.all((scores > 0) == (y_enc > 0), axis=1)))
     if not classifier:
         residual = np.sum((y_enc - scores) ** 2)
         total = np.sum((y_enc - y_enc.mean()) ** 2)
@@ -489,11 +552,28 @@ class TrainingState:
         self.dtype = dtype
         self.classes = classes
         self.n_outputs = n_outputs
-        self.params = _initial_params(coef_init, intercept_init, n_outputs, n_features, dtype)
-        if not p["fit_intercept"]:
-            self.params[n_outputs * n_features :] = 0.0
+        self.network: NetworkLayout | None = None
+        self.rng: Any
+        if p["hidden_layer_sizes"] is None:
+            self.rng = np.random.default_rng(p["random_state"])
+            self.params = _initial_params(coef_init, intercept_init, n_outputs, n_features, dtype)
+            if not p["fit_intercept"]:
+                self.params[n_outputs * n_features :] = 0.0
+            n_penalized = n_outputs * n_features
+        else:
+            sizes = (n_features, *p["hidden_layer_sizes"], n_outputs)
+            self.network = NetworkLayout(sizes, p["activation"])
+            # scikit-learn's MLP draws its initial weights, then its permutations,
+            # from one RandomState: the same seed gives the same draws
+            self.rng = _random_state(p["random_state"])
+            if coef_init is None and intercept_init is None:
+                self.params = self.network.glorot(self.rng, dtype)
+            elif coef_init is None or intercept_init is None:
+                raise ValueError("coef_init, intercept_init: give both for a network, or neither")
+            else:
+                self.params = self.network.join(coef_init, intercept_init, dtype)
+            n_penalized = self.network.n_penalized
         n_params = self.params.shape[0]
-        n_penalized = n_outputs * n_features
         l1_ratio = {None: 0.0, "l2": 0.0, "l1": 1.0, "elasticnet": p["l1_ratio"]}[p["penalty"]]
         strength = 0.0 if p["penalty"] is None else p["alpha"]
         self.per_update = p["learning_rate"] if p["learning_rate"] in PER_UPDATE else "constant"
@@ -504,7 +584,6 @@ class TrainingState:
         self.average = np.zeros(n_params, dtype) if p["average"] > 0 else None
         self.epochs_done = 0
         self.adaptive_eta = p["eta0"]
-        self.rng = np.random.default_rng(p["random_state"])
         # the keyword arguments of the epoch kernel; t and eta0 change between epochs
         self.config: dict[str, Any] = dict(
             n_outputs=n_outputs,
@@ -535,6 +614,12 @@ class TrainingState:
             parallel=p["parallel"],
             update_losses=None,
         )
+        if self.network is not None:
+            self.config.update(
+                layer_sizes=np.array(self.network.layer_sizes, dtype=np.int64),
+                activation=self.network.activation,
+                penalty_l2_per_batch=0.0,
+            )
 
     @classmethod
     def for_labels(
@@ -551,8 +636,9 @@ class TrainingState:
         p = _check_params(params)
         n_outputs = 1
         if classes is not None:
+            network = p["hidden_layer_sizes"] is not None
             _, classes, n_outputs = _encode_targets(
-                np.unique(np.asarray(classes)), p["loss"], dtype
+                np.unique(np.asarray(classes)), p["loss"], dtype, network=network
             )
         return cls(p, n_features, dtype, classes, n_outputs, coef_init, intercept_init)
 
@@ -568,8 +654,35 @@ class TrainingState:
         return self.params
 
     def coef_intercept(self) -> tuple[np.ndarray, Any]:
-        """Copies of (coef, intercept) in the shapes of the public API."""
-        return _split_params(self.reported_params(), self.n_outputs, self.n_features)
+        """Copies of (coef, intercept) in the shapes of the public API; a
+        network's are its flat weights and flat biases."""
+        flat = self.reported_params()
+        if self.network is not None:
+            n_weights = self.network.n_penalized
+            return flat[:n_weights].copy(), flat[n_weights:].copy()
+        return _split_params(flat, self.n_outputs, self.n_features)
+
+    def layers(self) -> tuple[list[np.ndarray] | None, list[np.ndarray] | None]:
+        """A network's per-layer copies (coefs, intercepts); (None, None) for a linear model."""
+        if self.network is None:
+            return None, None
+        return self.network.split(self.reported_params().copy())
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The model's decision values on X."""
+        if self.network is not None:
+            return self.network.decision_function(X, self.reported_params())
+        coef, intercept = self.coef_intercept()
+        return np.asarray(X @ coef.T) + intercept
+
+
+def _random_state(seed: Any) -> np.random.RandomState:
+    """scikit-learn's check_random_state, for a network's initialisation."""
+    if isinstance(seed, np.random.RandomState):
+        return seed
+    if isinstance(seed, np.random.Generator):
+        return np.random.RandomState(int(seed.integers(2**32)))
+    return np.random.RandomState(seed)
 
 
 def _epoch_info(
@@ -615,7 +728,8 @@ def run_fit(
         )
     n_samples, n_features = X.shape
     dtype = X.dtype
-    y_raw = check_y_shape(y, n_samples)
+    network = p["hidden_layer_sizes"] is not None
+    y_raw = check_y_shape(y, n_samples, allow_2d=network)
     if state is not None:
         if n_features != state.n_features:
             raise ValueError(
@@ -624,7 +738,7 @@ def run_fit(
         classes = state.classes
     elif classes is not None:
         classes = np.unique(np.asarray(classes))
-    y_enc, classes, n_outputs = _encode_targets(y_raw, p["loss"], dtype, classes)
+    y_enc, classes, n_outputs = _encode_targets(y_raw, p["loss"], dtype, classes, network)
     if state is None:
         state = TrainingState(p, n_features, dtype, classes, n_outputs, coef_init, intercept_init)
     sw = check_sample_weight(sample_weight, n_samples, dtype)
@@ -699,8 +813,7 @@ def run_fit(
                 records.update_losses.append(config["update_losses"][:n_updates].copy())
             score = None
             if records.validation_history is not None:
-                coef, intercept = state.coef_intercept()
-                score = _score(X_val @ coef.T + intercept, y_val, classifier)
+                score = _score(state.decision_function(X_val), y_val, classifier)
                 records.validation_history.append(score)
 
             info = partial(
@@ -722,9 +835,13 @@ def run_fit(
             orders.close()
 
     coef, intercept = state.coef_intercept()
+    coefs, intercepts = state.layers()
     return records.result(
         coef=coef,
         intercept=intercept,
+        coefs=coefs,
+        intercepts=intercepts,
+        multilabel=classifier and y_enc.ndim == 2,
         n_updates=config["t"],
         stop_reason=stop_reason,
         elapsed=elapsed,

@@ -128,6 +128,9 @@ class Records:
         *,
         coef: np.ndarray,
         intercept: Any,
+        coefs: list[np.ndarray] | None = None,
+        intercepts: list[np.ndarray] | None = None,
+        multilabel: bool = False,
         n_updates: int,
         stop_reason: str,
         elapsed: float,
@@ -154,6 +157,9 @@ class Records:
             elapsed=elapsed,
             params=params,
             classes=classes,
+            coefs=coefs,
+            intercepts=intercepts,
+            multilabel=multilabel,
         )
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._losses import predict_proba_from_scores
+from ._network import forward, output_scores
 from ._validation import CLASSIFICATION_LOSSES, check_X
 
 if TYPE_CHECKING:
@@ -83,6 +84,13 @@ class FitResult:
         The parameters the fit ran with.
     classes : ndarray or None
         The class labels, for classification losses.
+    coefs, intercepts : list of ndarray or None
+        A network's weights (shapes (fan_in, fan_out)) and biases per layer,
+        as scikit-learn's ``coefs_`` and ``intercepts_``; None for a linear
+        model. ``coef`` and ``intercept`` then hold them as two flat vectors.
+    multilabel : bool
+        The network was fitted on a 2-D 0/1 label indicator y: ``predict``
+        returns such a matrix.
 
     Examples
     --------
@@ -107,6 +115,9 @@ class FitResult:
     elapsed: float
     params: dict[str, Any] = field(default_factory=dict)
     classes: np.ndarray | None = None
+    coefs: list[np.ndarray] | None = None
+    intercepts: list[np.ndarray] | None = None
+    multilabel: bool = False
 
     @property
     def is_classifier(self) -> bool:
@@ -114,7 +125,8 @@ class FitResult:
         return self.params.get("loss") in CLASSIFICATION_LOSSES
 
     def decision_function(self, X: Any) -> np.ndarray:
-        """Decision values ``X @ coef.T + intercept``.
+        """Decision values ``X @ coef.T + intercept`` (a network: its output
+        layer before the output activation).
 
         Parameters
         ----------
@@ -125,11 +137,15 @@ class FitResult:
         ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
         X = check_X(X, dtype=self.coef.dtype)
-        n_features = self.coef.shape[-1]
+        n_features = self.coef.shape[-1] if self.coefs is None else self.coefs[0].shape[0]
         if X.shape[1] != n_features:
             raise ValueError(
                 f"X: has {X.shape[1]} features, but the model was fitted with {n_features}"
             )
+        if self.coefs is not None:
+            assert self.intercepts is not None
+            activation = str(self.params.get("activation"))
+            return output_scores(forward(X, self.coefs, self.intercepts, activation)[-1])
         return X @ self.coef.T + self.intercept
 
     def predict(self, X: Any) -> np.ndarray:
@@ -147,6 +163,8 @@ class FitResult:
         if not self.is_classifier:
             return scores
         assert self.classes is not None
+        if self.multilabel:
+            return (scores > 0).astype(np.int64)
         if scores.ndim == 1:
             return self.classes[(scores > 0).astype(np.intp)]
         return self.classes[np.argmax(scores, axis=1)]
@@ -167,7 +185,10 @@ class FitResult:
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        return predict_proba_from_scores(str(self.params.get("loss")), self.decision_function(X))
+        scores = self.decision_function(X)
+        if self.multilabel:  # one independent probability per label, as scikit-learn's MLP
+            return 0.5 * (1 + np.tanh(0.5 * scores))
+        return predict_proba_from_scores(str(self.params.get("loss")), scores)
 
     def moving_average(self, window: int) -> np.ndarray:
         """The trailing mean of the last ``window`` update losses.
@@ -259,7 +280,10 @@ class FitResult:
                 return {k: plain(v) for k, v in value.items()}
             return value
 
-        return {name: plain(getattr(self, name)) for name in self.__dataclass_fields__}
+        def plain_any(value: Any) -> Any:
+            return [plain(v) for v in value] if isinstance(value, list) else plain(value)
+
+        return {name: plain_any(getattr(self, name)) for name in self.__dataclass_fields__}
 
     def __repr__(self) -> str:
         final = f"{self.loss_history[-1]:.6g}" if self.n_epochs else "n/a"

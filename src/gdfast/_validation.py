@@ -176,12 +176,13 @@ def check_X_finite(X: np.ndarray | CsrData) -> None:
     check_finite("X", X.matrix.data if isinstance(X, CsrData) else X)
 
 
-def check_y_shape(y: Any, n_samples: int) -> np.ndarray:
+def check_y_shape(y: Any, n_samples: int, allow_2d: bool = False) -> np.ndarray:
     arr = np.asarray(y)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr.ravel()
-    if arr.ndim != 1:
-        raise ValueError(f"y: expected a 1-D array, got shape {arr.shape}")
+    if arr.ndim != 1 and not (allow_2d and arr.ndim == 2):
+        expected = "a 1-D or 2-D array" if allow_2d else "a 1-D array"
+        raise ValueError(f"y: expected {expected}, got shape {arr.shape}")
     if arr.shape[0] != n_samples:
         raise ValueError(f"y: has {arr.shape[0]} samples but X has {n_samples}; they must match")
     return arr

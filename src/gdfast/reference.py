@@ -25,6 +25,7 @@ import numpy as np
 
 from ._api import default_params, run_fit
 from ._losses import output_loss
+from ._network import NetworkLayout, numpy_epoch
 from ._result import FitResult
 from ._validation import CsrData
 
@@ -125,21 +126,39 @@ def run_epoch(
     n_threads: int,
     parallel: str,
     update_losses: np.ndarray | None,
+    layer_sizes: np.ndarray | None = None,
+    activation: str = "relu",
+    penalty_l2_per_batch: float = 0.0,
 ) -> tuple[float, int]:
     """One epoch in NumPy, updating ``params`` (and the state arrays) in place.
 
     Same contract as the compiled ``run_epoch``: returns the sum of the
     sample-weighted losses of the epoch (each at the parameters it was used
-    with) and the number of updates.
+    with) and the number of updates. With ``layer_sizes`` the model is a
+    network (NumPy backprop over each batch).
     """
     del n_threads, parallel  # one NumPy loop: hogwild's interleaving is not reproducible anyway
     n_samples, n_features = X.shape
+    dtype = params.dtype.type
+    if layer_sizes is not None:
+        idx = np.arange(n_samples) if order is None else order
+        counter = [t]
+
+        def update(grad: np.ndarray) -> None:
+            eta = dtype(_eta(learning_rate, eta0, power_t, alpha, optimal_t0, counter[0]))
+            counter[0] += 1
+            _step(optimizer, params, grad, optimizer_state, eta, counter[0], momentum, beta_1,
+                  beta_2, eps)  # fmt: skip
+
+        layout = NetworkLayout(tuple(int(s) for s in layer_sizes), activation)
+        step = {"sgd": 1, "minibatch": batch_size, "batch": idx.shape[0]}[method]
+        return numpy_epoch(X, y, sample_weight, idx, params, layout, loss, step, penalty_l2,
+                           penalty_l2_per_batch, update, update_losses)  # fmt: skip
     n_coef = n_outputs * n_features
     W = params[:n_coef].reshape(n_outputs, n_features)  # views: updates land in params
     b = params[n_coef:]
     idx = np.arange(n_samples) if order is None else order
     step = {"sgd": 1, "minibatch": batch_size, "batch": idx.shape[0]}[method]
-    dtype = params.dtype.type
     total = 0.0
     n_updates = 0
     for start in range(0, idx.shape[0], step):
