@@ -23,10 +23,13 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from .estimators import GDClassifier, GDRegressor
+    from .neural_network import GDMLPClassifier, GDMLPRegressor
 
 __all__ = [
     "FitResult",
     "GDClassifier",
+    "GDMLPClassifier",
+    "GDMLPRegressor",
     "GDRegressor",
     "SweepResult",
     "__version__",
@@ -45,4 +48,8 @@ def __getattr__(name: str) -> Any:
         from . import estimators
 
         return getattr(estimators, name)
+    if name in ("GDMLPClassifier", "GDMLPRegressor"):
+        from . import neural_network
+
+        return getattr(neural_network, name)
     raise AttributeError(f"module 'gdfast' has no attribute {name!r}")

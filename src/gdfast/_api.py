@@ -388,7 +388,7 @@ def _encode_targets(
             )
     if classes.shape[0] < 2:
         raise ValueError(
-            f"y: a classifier needs at least two classes, got {classes.shape[0]} "
+            f"y: a classifier needs at least two classes, got {classes.shape[0]} class "
             f"({classes.tolist()})"
         )
     if classes.shape[0] == 2 and loss != "softmax":
@@ -498,9 +498,16 @@ class _EpochOrders:
     BACKGROUND_MIN_SAMPLES = 10_000  # below, a thread hand-off costs more than it saves
 
     def __init__(
-        self, rng: np.random.Generator, n: int, subset: np.ndarray | None, n_epochs: int
+        self,
+        rng: np.random.Generator,
+        n: int,
+        subset: np.ndarray | None,
+        n_epochs: int,
+        compose: bool = False,
     ) -> None:
         self._rng, self._n, self._subset, self._left = rng, n, subset, n_epochs
+        # scikit-learn's MLP shuffles the previous epoch's order, not 0..n-1
+        self._previous = (np.arange(n) if subset is None else subset) if compose else None
         self._pool = None
         self._pending: Any = None
         if n >= self.BACKGROUND_MIN_SAMPLES and n_epochs > 1:
@@ -511,6 +518,9 @@ class _EpochOrders:
 
     def _draw(self) -> np.ndarray:
         order = self._rng.permutation(self._n)
+        if self._previous is not None:
+            self._previous = self._previous[order]
+            return self._previous
         return order if self._subset is None else self._subset[order]
 
     def next(self) -> np.ndarray:
@@ -584,6 +594,7 @@ class TrainingState:
         self.average = np.zeros(n_params, dtype) if p["average"] > 0 else None
         self.epochs_done = 0
         self.adaptive_eta = p["eta0"]
+        self.compose_orders = False  # scikit-learn's MLP order of permutations (see _EpochOrders)
         # the keyword arguments of the epoch kernel; t and eta0 change between epochs
         self.config: dict[str, Any] = dict(
             n_outputs=n_outputs,
@@ -630,11 +641,12 @@ class TrainingState:
         classes: Any = None,
         coef_init: Any = None,
         intercept_init: Any = None,
+        n_outputs: int = 1,
     ) -> TrainingState:
         """A new state for ``params``; ``classes`` (a classifier's label set)
-        decides the number of outputs (two classes: one, except softmax)."""
+        decides the number of outputs (two classes: one, except softmax);
+        without them, ``n_outputs`` does (a network's 2-D y)."""
         p = _check_params(params)
-        n_outputs = 1
         if classes is not None:
             network = p["hidden_layer_sizes"] is not None
             _, classes, n_outputs = _encode_targets(
@@ -770,7 +782,9 @@ def run_fit(
     report = EpochReport.create(p)
     stop_reason = "max_iter"
     shuffled = p["shuffle"] and p["method"] != "batch"
-    orders = _EpochOrders(rng, n_train, train, p["max_iter"]) if shuffled else None
+    orders = (
+        _EpochOrders(rng, n_train, train, p["max_iter"], state.compose_orders) if shuffled else None
+    )
     # The pass over X for NaN and inf runs on the worker while the first epoch runs,
     # when there is a worker (W1: 5 ms of a 90 ms fit): NaN does the kernels no harm,
     # and the fit raises before it uses that epoch.
