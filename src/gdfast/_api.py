@@ -771,7 +771,8 @@ def run_fit(
 
     rng = state.rng
     if p["early_stopping"]:
-        train, val = _validation_split(rng, y_enc, p["validation_fraction"], classifier)
+        stratify = classifier and y_enc.ndim == 1  # a multilabel y is split at random
+        train, val = _validation_split(rng, y_enc, p["validation_fraction"], stratify)
         X_val, y_val = X[val], y_enc[val]
     else:
         train, X_val, y_val = None, None, None

@@ -41,7 +41,24 @@ def run_epoch(
     n_threads: int,
     parallel: str,
     update_losses: npt.NDArray[np.float64] | None,
+    layer_sizes: npt.NDArray[np.int64] | None = None,
+    activation: str = "relu",
+    penalty_l2_per_batch: float = 0.0,
 ) -> tuple[float, int]: ...
+def network_gradient(
+    X: npt.NDArray[np.floating]
+    | tuple[npt.NDArray[np.floating], npt.NDArray[np.integer], npt.NDArray[np.integer], int],
+    y: npt.NDArray[np.floating],
+    sample_weight: npt.NDArray[np.floating] | None,
+    params: npt.NDArray[np.floating],
+    *,
+    layer_sizes: npt.NDArray[np.int64],
+    activation: str,
+    loss: str,
+    penalty_l2: float,
+    penalty_l2_per_batch: float,
+    n_threads: int,
+) -> tuple[float, npt.NDArray[np.floating]]: ...
 def apply_update(
     params: npt.NDArray[np.floating],
     grad: npt.NDArray[np.floating],

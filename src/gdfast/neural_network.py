@@ -18,7 +18,10 @@ scikit-learn and SciPy are optional dependencies: ``pip install "gdfast[sklearn]
 from __future__ import annotations
 
 import copy
+import math
 import warnings
+from dataclasses import dataclass
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -35,7 +38,7 @@ from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import _core
 from ._api import TrainingState, _encode_targets, compiled_epoch, default_params, run_fit
@@ -45,6 +48,13 @@ from ._validation import CsrData, check_X
 
 SOLVERS = ("lbfgs", "sgd", "adam")
 LEARNING_RATES = ("constant", "invscaling", "adaptive")
+
+
+@dataclass(frozen=True)
+class _OptimizerState:
+    """What scikit-learn's fitted ``_optimizer`` tells: the rate of the next epoch."""
+
+    learning_rate: float
 
 
 class NotStochasticError(AttributeError, ValueError):
@@ -67,6 +77,11 @@ class _GDMLPBase(BaseEstimator):
     _estimator_kind = ""
     coefs_: list[np.ndarray]
     intercepts_: list[np.ndarray]
+    loss_curve_: list[float]
+    validation_scores_: list[float] | None
+    best_loss_: float | None
+    best_validation_score_: float | None
+    _state: TrainingState
 
     def __init__(
         self,
@@ -134,15 +149,15 @@ class _GDMLPBase(BaseEstimator):
                 raise ValueError(
                     f"{name}: expected one of {', '.join(map(repr, allowed))}, got {value!r}"
                 )
-        if not (isinstance(self.alpha, (int, float)) and self.alpha >= 0):
+        if not (isinstance(self.alpha, Real) and self.alpha >= 0):
             raise ValueError(f"alpha: must be >= 0, got {self.alpha!r}")
-        if not (isinstance(self.learning_rate_init, (int, float)) and self.learning_rate_init > 0):
+        if not (isinstance(self.learning_rate_init, Real) and self.learning_rate_init > 0):
             raise ValueError(f"learning_rate_init: must be > 0, got {self.learning_rate_init!r}")
         if not (isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 1):
             raise ValueError(f"max_iter: must be an int >= 1, got {self.max_iter!r}")
         if not (isinstance(self.max_fun, (int, np.integer)) and self.max_fun >= 1):
             raise ValueError(f"max_fun: must be an int >= 1, got {self.max_fun!r}")
-        if not isinstance(self.momentum, (int, float)) or not 0 <= self.momentum <= 1:
+        if not isinstance(self.momentum, Real) or not 0 <= self.momentum <= 1:
             raise ValueError(f"momentum: must be in [0, 1], got {self.momentum!r}")
         if self.batch_size != "auto" and not (
             isinstance(self.batch_size, (int, np.integer)) and self.batch_size >= 1
@@ -155,6 +170,7 @@ class _GDMLPBase(BaseEstimator):
     def _batch_size(self, n_samples: int) -> int:
         if self.batch_size == "auto":
             return min(200, n_samples)
+        assert not isinstance(self.batch_size, str)
         if self.batch_size > n_samples:
             warnings.warn(
                 "Got `batch_size` less than 1 or larger than sample size. It is going to be "
@@ -164,7 +180,9 @@ class _GDMLPBase(BaseEstimator):
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
-    def _gdfast_params(self, loss: str, n_samples: int, n_train: int) -> dict[str, Any]:
+    def _gdfast_params(
+        self, loss: str, n_samples: int, n_train: int, t_before: int = 0
+    ) -> dict[str, Any]:
         """The estimator's parameters as :func:`gdfast.fit` takes them."""
         if self.solver == "adam":
             optimizer = "adam"
@@ -180,9 +198,10 @@ class _GDMLPBase(BaseEstimator):
             rate, power = float(self.learning_rate_init), float(self.power_t)
 
             def learning_rate(epoch: int) -> float:
-                return rate / (epoch * n_train + 1) ** power
+                return rate / (t_before + epoch * n_train + 1) ** power
 
-        tol = self.tol
+        patience = self.n_iter_no_change
+        endless = isinstance(patience, Real) and math.isinf(patience)
         return default_params(
             loss=loss,
             hidden_layer_sizes=check_hidden_layer_sizes(self.hidden_layer_sizes),
@@ -193,9 +212,9 @@ class _GDMLPBase(BaseEstimator):
             learning_rate=learning_rate,
             eta0=float(self.learning_rate_init),
             max_iter=int(self.max_iter),
-            tol=tol,
+            tol=None if endless else self.tol,
             # scikit-learn stops after more than n_iter_no_change epochs without progress
-            n_iter_no_change=int(self.n_iter_no_change) + 1,
+            n_iter_no_change=1 if endless else int(patience) + 1,
             early_stopping=bool(self.early_stopping),
             validation_fraction=self.validation_fraction,
             shuffle=bool(self.shuffle),
@@ -241,24 +260,38 @@ class _GDMLPBase(BaseEstimator):
     def _out_activation(self, n_outputs: int, multilabel: bool) -> str:
         raise NotImplementedError
 
-    def _loss_and_targets(self, y: np.ndarray, partial_classes: Any) -> tuple[str, np.ndarray]:
+    def _loss_and_targets(
+        self, y: np.ndarray, partial_classes: Any, warm: bool
+    ) -> tuple[str, np.ndarray]:
         raise NotImplementedError
 
     # --- training -----------------------------------------------------------
-    def _fit(self, X: Any, y: Any, *, partial: bool, classes: Any = None) -> Any:
+    def _fit(
+        self, X: Any, y: Any, *, partial: bool, classes: Any = None, sample_weight: Any = None
+    ) -> Any:
         self._check_own_params()
+        if partial and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
         first = not hasattr(self, "coefs_") or (not self.warm_start and not partial)
         X, y = self._validate_training_data(X, y, reset=first)
-        loss, y_fit = self._loss_and_targets(y, classes if first else None)
+        loss, y_fit = self._loss_and_targets(y, classes, warm=not first)
+        sw = (
+            None if sample_weight is None else _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        )
         n = X.shape[0]
         if self.solver == "lbfgs":
-            return self._fit_lbfgs(X, y_fit, loss, first)
-        n_val = round(self.validation_fraction * n) if self.early_stopping and not partial else 0
-        params = self._gdfast_params(loss, n, n - n_val)
+            return self._fit_lbfgs(X, y_fit, loss, first, sw)
+        n_val = math.ceil(self.validation_fraction * n) if self.early_stopping else 0
+        if self.early_stopping and n_val < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' or the size "
+                "of your dataset."
+            )
+        params = self._gdfast_params(loss, n, n - n_val, 0 if first else int(self.t_))
         if partial:
             params.update(max_iter=1, tol=None, early_stopping=False, progress=False)
         state: TrainingState | None = None
-        if partial and not first:
+        if partial and not first and hasattr(self, "_state"):
             state = copy.deepcopy(self._state)  # an interrupted call leaves the estimator as it was
         if state is None:
             init = (None, None) if first else (self.coefs_, self.intercepts_)
@@ -269,16 +302,30 @@ class _GDMLPBase(BaseEstimator):
             state.config["penalty_l2_per_batch"] = float(self.alpha)
             state.compose_orders = True
         best: dict[str, Any] = {}
-        if params["early_stopping"]:
+        verbose = bool(self.verbose)
+        first_epoch = 0 if first else self.n_iter_
 
-            def keep_best(info: Any) -> None:
-                if "score" not in best or info.validation_score > best["score"]:
-                    best.update(score=info.validation_score, flat=(info.coef, info.intercept))
+        def after_epoch(info: Any) -> None:
+            if verbose:  # scikit-learn's MLP lines
+                print(f"Iteration {first_epoch + info.epoch}, loss = {info.loss:.8f}")
+                if info.validation_score is not None:
+                    print(f"Validation score: {info.validation_score:f}")
+            if info.validation_score is not None and (
+                "score" not in best or info.validation_score > best["score"]
+            ):
+                best.update(score=info.validation_score, flat=(info.coef, info.intercept))
 
-            params["callback"] = keep_best
+        params.update(callback=after_epoch, verbose=0)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="gdfast: the loss diverged")
-            result = run_fit(X, y_fit, params, kernel=compiled_epoch, state=state)
+            result = run_fit(X, y_fit, params, kernel=compiled_epoch, state=state, sample_weight=sw)
+        # the closures are the fit's own: the fitted estimator pickles without them
+        result.params.update(callback=None, learning_rate=self.learning_rate)
+        if result.stop_reason == "diverged" and result.n_epochs == 0:
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may contain "
+                "large values and need to be preprocessed."
+            )
         if result.stop_reason == "diverged":
             warnings.warn(
                 "GDMLP: the loss diverged; kept the last finite weights. Lower learning_rate_init.",
@@ -287,6 +334,7 @@ class _GDMLPBase(BaseEstimator):
             )
         self._state = state
         self._set_fitted(result, first=first, best=best, n_train=n - n_val)
+        self._optimizer = _OptimizerState(self._next_learning_rate(params, state))
         if not partial and result.stop_reason == "max_iter":
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
@@ -311,13 +359,13 @@ class _GDMLPBase(BaseEstimator):
             )
         losses = list(result.loss_history)
         scores = None if result.validation_history is None else list(result.validation_history)
-        if first:
-            self.loss_curve_, self.n_iter_, self.t_ = [], 0, 0
+        if first or not hasattr(self, "loss_curve_"):
+            self.loss_curve_, self.t_ = [], 0
             self.best_loss_ = np.inf
             self.validation_scores_ = [] if scores is not None else None
             self.best_validation_score_ = -np.inf if scores is not None else None
         self.loss_curve_ = self.loss_curve_ + losses
-        self.n_iter_ += result.n_epochs
+        self.n_iter_ = result.n_epochs  # of this call, as scikit-learn's
         self.t_ += result.n_epochs * n_train
         self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else np.nan
         if scores is not None and self.validation_scores_ is not None:
@@ -330,8 +378,39 @@ class _GDMLPBase(BaseEstimator):
         self.n_outputs_ = self.coefs_[-1].shape[1]
         self.out_activation_ = self._out_activation(self.n_outputs_, result.multilabel)
         self.result_ = result
+        self._no_improvement_count = self._epochs_without_improvement()
 
-    def _fit_lbfgs(self, X: Any, y: np.ndarray, loss: str, first: bool) -> Any:
+    def _epochs_without_improvement(self) -> int:
+        """scikit-learn's ``_no_improvement_count`` after the last epoch, from the curves."""
+        tol = float(self.tol)
+        count, best = 0, -np.inf
+        if getattr(self, "validation_scores_", None) is not None:
+            for score in self.validation_scores_ or ():
+                count = count + 1 if score < best + tol else 0
+                best = max(best, score)
+            return count
+        best = np.inf
+        for loss in self.loss_curve_:
+            count = count + 1 if loss > best - tol else 0
+            best = min(best, loss)
+        return count
+
+    def _next_learning_rate(self, params: dict[str, Any], state: TrainingState) -> float:
+        """The rate the next epoch would take: scikit-learn's ``_optimizer.learning_rate``."""
+        if params["learning_rate"] == "adaptive":
+            return float(state.adaptive_eta)
+        if callable(params["learning_rate"]):
+            return float(params["learning_rate"](state.epochs_done))
+        return float(self.learning_rate_init)
+
+    def _fit_lbfgs(
+        self,
+        X: Any,
+        y: np.ndarray,
+        loss: str,
+        first: bool,
+        sample_weight: np.ndarray | None,
+    ) -> Any:
         """SciPy's L-BFGS-B on the full-batch objective, its loss and gradient in C++."""
         try:
             from scipy.optimize import minimize
@@ -350,16 +429,17 @@ class _GDMLPBase(BaseEstimator):
         y_core, _, _ = _encode_targets(np.asarray(y), loss, X.dtype, self._label_set(), True)
         sizes = np.array(network.layer_sizes, dtype=np.int64)
         n = X.shape[0]
+        total_weight = n if sample_weight is None else float(sample_weight.sum())
         alpha = float(self.alpha)
         n_threads = state.config["n_threads"]
 
         def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
             loss_sum, grad = _core.network_gradient(
-                X_core, y_core, None, flat.astype(X.dtype), layer_sizes=sizes,
+                X_core, y_core, sample_weight, flat.astype(X.dtype), layer_sizes=sizes,
                 activation=network.activation, loss=loss, penalty_l2=0.0,
                 penalty_l2_per_batch=alpha, n_threads=n_threads,
             )  # fmt: skip
-            return loss_sum / n, grad.astype(np.float64)
+            return loss_sum / total_weight, grad.astype(np.float64) * (n / total_weight)
 
         solution = minimize(
             objective,
@@ -370,7 +450,7 @@ class _GDMLPBase(BaseEstimator):
                 "maxfun": int(self.max_fun),
                 "maxiter": int(self.max_iter),
                 "gtol": float(self.tol),
-                "iprint": int(self.verbose) - 1 if self.verbose else -1,
+                **({"iprint": int(self.verbose) - 1} if self.verbose else {}),
             },
         )
         self.coefs_, self.intercepts_ = (
@@ -513,17 +593,27 @@ class GDMLPClassifier(ClassifierMixin, _GDMLPBase):
 
     _estimator_kind = "classifier"
 
-    def _loss_and_targets(self, y: np.ndarray, partial_classes: Any) -> tuple[str, np.ndarray]:
+    def _loss_and_targets(
+        self, y: np.ndarray, partial_classes: Any, warm: bool
+    ) -> tuple[str, np.ndarray]:
         kind = type_of_target(y)
         if kind not in ("binary", "multiclass", "multilabel-indicator"):
             raise ValueError(f"y: Unknown label type {kind!r}; expected class labels")
-        if partial_classes is not None or not hasattr(self, "_label_binarizer"):
+        if not hasattr(self, "_label_binarizer"):
             binarizer = LabelBinarizer()
-            binarizer.fit(y if partial_classes is None else np.asarray(partial_classes))
+            multilabel = kind == "multilabel-indicator"
+            labels = y if partial_classes is None or multilabel else np.asarray(partial_classes)
+            binarizer.fit(labels)
             self._label_binarizer = binarizer
             self.classes_ = binarizer.classes_
-        elif self.warm_start or hasattr(self, "_state"):
-            unknown = np.setdiff1d(np.unique(y) if y.ndim == 1 else [], self.classes_)
+        elif warm and y.ndim == 1:
+            labels = np.unique(y)
+            if self.warm_start and not np.array_equal(labels, self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as in the "
+                    f"previous call to fit. Previously got {self.classes_}, `y` has {labels}"
+                )
+            unknown = np.setdiff1d(labels, self.classes_)
             if unknown.size:
                 raise ValueError(
                     f"y: labels {unknown.tolist()} are not in classes_ {self.classes_.tolist()}"
@@ -540,7 +630,7 @@ class GDMLPClassifier(ClassifierMixin, _GDMLPBase):
     def _out_activation(self, n_outputs: int, multilabel: bool) -> str:
         return "logistic" if multilabel or n_outputs == 1 else "softmax"
 
-    def fit(self, X: Any, y: Any) -> GDMLPClassifier:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> GDMLPClassifier:
         """Fit the network to data X and labels y.
 
         Parameters
@@ -548,6 +638,9 @@ class GDMLPClassifier(ClassifierMixin, _GDMLPBase):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Labels, or a 0/1 indicator matrix (multilabel).
+        sample_weight : array-like of shape (n_samples,), optional
+            Weights of the samples' losses; a batch's gradient is their
+            weighted sum over its sample count (gdfast's convention).
 
         Returns
         -------
@@ -555,7 +648,7 @@ class GDMLPClassifier(ClassifierMixin, _GDMLPBase):
         """
         if not self.warm_start and hasattr(self, "_label_binarizer"):
             del self._label_binarizer
-        return self._fit(X, y, partial=False)
+        return self._fit(X, y, partial=False, sample_weight=sample_weight)
 
     @available_if(_check_stochastic)
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> GDMLPClassifier:
@@ -574,6 +667,12 @@ class GDMLPClassifier(ClassifierMixin, _GDMLPBase):
         """
         if not hasattr(self, "coefs_") and classes is None:
             raise ValueError("classes: must be passed on the first call to partial_fit")
+        if hasattr(self, "classes_") and classes is not None:
+            if not np.array_equal(np.unique(classes), self.classes_):
+                raise ValueError(
+                    f"classes={np.asarray(classes)!r} is not the same as on last call to "
+                    f"partial_fit, was: {self.classes_!r}"
+                )
         return self._fit(X, y, partial=True, classes=classes)
 
     def predict(self, X: Any) -> np.ndarray:
@@ -665,25 +764,29 @@ feature_names_in_, result_
 
     _estimator_kind = "regressor"
 
-    def _loss_and_targets(self, y: np.ndarray, partial_classes: Any) -> tuple[str, np.ndarray]:
+    def _loss_and_targets(
+        self, y: np.ndarray, partial_classes: Any, warm: bool
+    ) -> tuple[str, np.ndarray]:
         return "squared_error", y
 
     def _out_activation(self, n_outputs: int, multilabel: bool) -> str:
         return "identity"
 
-    def fit(self, X: Any, y: Any) -> GDMLPRegressor:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> GDMLPRegressor:
         """Fit the network to data X and targets y.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), optional
+            As for :meth:`GDMLPClassifier.fit`.
 
         Returns
         -------
         self
         """
-        return self._fit(X, y, partial=False)
+        return self._fit(X, y, partial=False, sample_weight=sample_weight)
 
     @available_if(_check_stochastic)
     def partial_fit(self, X: Any, y: Any) -> GDMLPRegressor:
