@@ -595,6 +595,12 @@ class TrainingState:
         self.epochs_done = 0
         self.adaptive_eta = p["eta0"]
         self.compose_orders = False  # scikit-learn's MLP order of permutations (see _EpochOrders)
+        # scikit-learn's MLP keeps its velocity in units of a step (v = mu v - eta g), the
+        # momentum rules in units of a gradient (PyTorch's v = mu v + g): the same steps
+        # while eta holds; when a per-epoch schedule changes it, the buffer is rescaled
+        # by eta_old / eta_new so that the steps stay scikit-learn's.
+        self.velocity_as_step = False
+        self.last_eta: float | None = None
         # the keyword arguments of the epoch kernel; t and eta0 change between epochs
         self.config: dict[str, Any] = dict(
             n_outputs=n_outputs,
@@ -803,6 +809,10 @@ def run_fit(
             elif per_update == "constant":
                 config["eta0"] = epoch_eta(p, epoch)
             eta = update_eta(p, config["t"], t0) if per_update != "constant" else config["eta0"]
+            if state.velocity_as_step and state.last_eta not in (None, eta):
+                # keep the step-unit velocity across a change of rate (see TrainingState)
+                config["optimizer_state"] *= state.last_eta / eta
+            state.last_eta = eta
             if records.update_losses is not None:
                 config["update_losses"] = np.empty(n_updates_max[p["method"]])
             last_good = flat.copy()

@@ -36,7 +36,6 @@ except ImportError as exc:
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
@@ -62,13 +61,23 @@ class NotStochasticError(AttributeError, ValueError):
     AttributeError as scikit-learn raises (``hasattr(est, "partial_fit")`` is False)."""
 
 
-def _check_stochastic(estimator: Any) -> bool:
-    if estimator.solver not in ("sgd", "adam"):
-        raise NotStochasticError(
-            f"partial_fit: only for the stochastic solvers 'sgd' and 'adam'; "
-            f"solver={estimator.solver!r} is not stochastic"
-        )
-    return True
+class _StochasticOnly:
+    """``partial_fit`` as scikit-learn's ``available_if``: absent for lbfgs (hasattr is
+    False), and calling it raises a NotStochasticError, a ValueError that says why."""
+
+    def __init__(self, method: Any) -> None:
+        self.method = method
+        self.__doc__ = method.__doc__
+
+    def __get__(self, estimator: Any, owner: Any = None) -> Any:
+        if estimator is None:
+            return self.method
+        if estimator.solver not in ("sgd", "adam"):
+            raise NotStochasticError(
+                f"partial_fit: only for the stochastic solvers 'sgd' and 'adam'; "
+                f"solver={estimator.solver!r} is not stochastic"
+            )
+        return self.method.__get__(estimator, owner)
 
 
 class _GDMLPBase(BaseEstimator):
@@ -301,6 +310,7 @@ class _GDMLPBase(BaseEstimator):
             )
             state.config["penalty_l2_per_batch"] = float(self.alpha)
             state.compose_orders = True
+            state.velocity_as_step = params["optimizer"] in ("momentum", "nesterov")
         best: dict[str, Any] = {}
         verbose = bool(self.verbose)
         first_epoch = 0 if first else self.n_iter_
@@ -650,7 +660,7 @@ class GDMLPClassifier(ClassifierMixin, _GDMLPBase):
             del self._label_binarizer
         return self._fit(X, y, partial=False, sample_weight=sample_weight)
 
-    @available_if(_check_stochastic)
+    @_StochasticOnly
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> GDMLPClassifier:
         """One epoch over X and y, from the current weights.
 
@@ -788,7 +798,7 @@ feature_names_in_, result_
         """
         return self._fit(X, y, partial=False, sample_weight=sample_weight)
 
-    @available_if(_check_stochastic)
+    @_StochasticOnly
     def partial_fit(self, X: Any, y: Any) -> GDMLPRegressor:
         """One epoch over X and y, from the current weights.
 
