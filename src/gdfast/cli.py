@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
+from ._network import ACTIVATIONS
 from ._validation import LOSSES, METHODS, OPTIMIZERS
 
 if TYPE_CHECKING:
@@ -287,11 +288,24 @@ def _from_npz(
     )
 
 
+def _layer_sizes(text: str) -> tuple[int, ...]:
+    """``64,64`` as (64, 64), for --hidden-layer-sizes."""
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated unit counts such as 64,64, got {text!r}"
+        ) from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"every layer needs at least one unit, got {text!r}")
+    return sizes
+
+
 def _fit_params(args: argparse.Namespace) -> dict[str, Any]:
     """The options given on the command line, as gdfast.fit parameters."""
     names = (
         "loss", "method", "batch_size", "optimizer", "learning_rate", "eta0", "alpha",
-        "max_iter", "tol", "random_state",
+        "max_iter", "tol", "random_state", "hidden_layer_sizes", "activation",
     )  # fmt: skip
     params = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     if params.get("tol") == "none":
@@ -312,6 +326,10 @@ def _summary(res: FitResult, names: list[str], target: str, source: str, n: int)
         f"final loss {res.loss_history[-1]:.6g} (mean over the last epoch)",
         "",
     ]
+    if res.coefs is not None:
+        shapes = " -> ".join(str(W.shape[0]) for W in res.coefs) + f" -> {res.coefs[-1].shape[1]}"
+        lines.append(f"network {shapes} units, {p['activation']} hidden activation")
+        return "\n".join(lines)
     coef = np.atleast_2d(res.coef)
     intercept = np.atleast_1d(res.intercept)
     if coef.shape[0] == 1:
@@ -519,6 +537,17 @@ def _parser() -> argparse.ArgumentParser:
         choices=LOSSES,
         metavar="LOSS",
         help=f"{', '.join(LOSSES)} (default squared_error)",
+    )
+    fit_cmd.add_argument(
+        "--hidden-layer-sizes",
+        type=_layer_sizes,
+        metavar="N,N,...",
+        help="train a network with these hidden layers, e.g. 64,64 (default: a linear model)",
+    )
+    fit_cmd.add_argument(
+        "--activation",
+        choices=ACTIVATIONS,
+        help="the hidden layers' activation, for a network (default relu)",
     )
     fit_cmd.add_argument("--method", choices=METHODS, help="the method (default minibatch)")
     fit_cmd.add_argument("--batch-size", type=int, help="samples per update (default 32)")
