@@ -4,7 +4,7 @@ Run the suites explicitly (pyproject's ``testpaths`` only lists ``tests/``)::
 
     python -m pytest bench/ --benchmark-group-by=group
 
-Each workload is a group ("W1" ... "W6"): gdfast and its peers side by side. After the
+Each workload is a group ("W1" ... "W7"): gdfast and its peers side by side. After the
 pytest-benchmark tables, a summary prints samples/s per contestant and gdfast's speed-up
 over each peer (samples/s is what is compared: slow peers race a documented subset).
 
@@ -115,6 +115,18 @@ def w1_float32(w1: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarra
 
 
 @pytest.fixture(scope="session")
+def w7() -> tuple[np.ndarray, np.ndarray]:
+    """W7 network: n=50,000, d=100 float64, labels 0, 1, 2."""
+    return workloads.make_w7(workloads.rows(workloads.W7["n"]), workloads.W7["d"])
+
+
+@pytest.fixture(scope="session")
+def w7_float32(w7: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """W7's X rounded to float32 (the labels are W7's)."""
+    return w7[0].astype(np.float32)
+
+
+@pytest.fixture(scope="session")
 def training_loss() -> Callable[..., float]:
     """``training_loss(X, y, coef, intercept)``: the quality measure of every race."""
     return workloads.squared_loss
@@ -127,7 +139,8 @@ def race(benchmark: Any) -> Callable[..., Any]:
 
 
 class QualityBars:
-    """Final training losses of the peers, fitted once per session and shared by the tests.
+    """Final training losses (W7: training accuracies) of the peers, fitted once per
+    session and shared by the tests.
 
     A peer's own benchmark stores the loss of its fit (``record``); a gdfast test asks for it
     (``get``), fitting the peer only when its benchmark did not run (``-k``).
@@ -164,6 +177,25 @@ def quality(benchmark: Any) -> Callable[..., None]:
     """``quality(loss, peer, peer_loss, **info)``: record the final training loss in
     extra_info and assert it is within 1% of the peer's, or lower."""
     return functools.partial(_check_quality, benchmark)
+
+
+def _check_accuracy(
+    benchmark: Any, accuracy: float, peer: str, peer_accuracy: float, **info: Any
+) -> None:
+    benchmark.extra_info.update(info)
+    benchmark.extra_info["training_accuracy"] = accuracy
+    benchmark.extra_info[f"accuracy_minus_{peer}"] = accuracy - peer_accuracy
+    assert accuracy >= peer_accuracy - workloads.ACCURACY_TOLERANCE, (
+        f"training accuracy {accuracy:.4f} is more than {workloads.ACCURACY_TOLERANCE} "
+        f"below {peer}'s {peer_accuracy:.4f}"
+    )
+
+
+@pytest.fixture
+def accuracy_quality(benchmark: Any) -> Callable[..., None]:
+    """``accuracy_quality(accuracy, peer, peer_accuracy, **info)`` (W7): record the training
+    accuracy in extra_info and assert it is at least the peer's minus 0.01 (absolute)."""
+    return functools.partial(_check_accuracy, benchmark)
 
 
 @pytest.fixture

@@ -1,13 +1,14 @@
 """Race gdfast against its peers on the standard workloads and write BENCHMARKS.md.
 
-    python bench/report.py             # everything: about 3 minutes on the 2-core machine
+    python bench/report.py             # everything: about 6 minutes on the 2-core machine
     python bench/report.py --quick     # smoke: 5% of the rows, 2 rounds, files in build/bench/
+    python bench/report.py --only W7   # some sections only: a partial report in build/bench/
 
-Runs W1-W6 of DESIGN.md with ``time.perf_counter`` (the median of ``--rounds`` runs after
+Runs W1-W7 of DESIGN.md with ``time.perf_counter`` (the median of ``--rounds`` runs after
 one warm-up run; slow peers race fewer rounds or a subset, see the tables), the scaling
 series (threads, n, d), the machine's streaming read bandwidth (``bench/bandwidth.c``,
-compiled with gcc; NumPy's ``X.sum()`` without it) and the per-epoch Python overhead on
-tiny data. Writes the markdown report (``--out``, default ``BENCHMARKS.md`` at the repo
+compiled with gcc; NumPy's ``X.sum()`` without it), W7's GFLOP/s against the cores'
+multiply-add peak (``bench/fma_peak.c``) and the per-epoch Python overhead on tiny data. Writes the markdown report (``--out``, default ``BENCHMARKS.md`` at the repo
 root), a bar chart of the speed-ups against their targets (``--png``, default
 ``bench/benchmarks.png``) and optionally every number as JSON (``--json``).
 
@@ -58,6 +59,8 @@ class Entry:
     gdfast_loss: float | None = None  # gdfast's loss on the same rows (subset peers)
     note: str = ""
     is_gdfast: bool = False
+    accuracy: float | None = None  # training accuracy (W7's networks), in place of the loss
+    rivals: list[str] = field(default_factory=list)  # the gdfast entries it is compared to
 
     @property
     def median(self) -> float:
@@ -87,11 +90,13 @@ class Target:
 class Report:
     quick: bool
     rounds: int
+    only: list[str] = field(default_factory=list)  # the sections run (--only); [] = all
     machine: dict[str, str] = field(default_factory=dict)
     workloads: dict[str, list[Entry]] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)
     targets: list[Target] = field(default_factory=list)
     quality: list[tuple[str, str, str, float, float, bool]] = field(default_factory=list)
+    accuracy: list[tuple[str, str, str, float, float, bool]] = field(default_factory=list)
     diagnostics: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     tables: dict[str, tuple[list[str], list[list[str]]]] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
@@ -119,6 +124,7 @@ class Run:
     samples: int
     loss_of: Callable[[Any], float] | None = None
     is_gdfast: bool = False
+    accuracy_of: Callable[[Any], float] | None = None
 
 
 # Seconds of sleep before each timed run: the worker threads of the previous contestant
@@ -158,11 +164,14 @@ class Bench:
         most = max(self.thread_counts)
         return sorted(self.w.cpu_parallelism(most) for _ in range(3))[1]
 
-    def round_robin(self, fns: dict[Any, Callable[[], Any]]) -> dict[Any, tuple[list[float], Any]]:
-        """Times of ``rounds`` rounds of every function (after one warm-up call of each)."""
+    def round_robin(
+        self, fns: dict[Any, Callable[[], Any]], rounds: int | None = None
+    ) -> dict[Any, tuple[list[float], Any]]:
+        """Times of ``rounds`` rounds (default ``self.rounds``) of every function (after one
+        warm-up call of each)."""
         results = {key: fn() for key, fn in fns.items()}
         times: dict[Any, list[float]] = {key: [] for key in fns}
-        for _ in range(self.rounds):
+        for _ in range(self.rounds if rounds is None else rounds):
             for key, fn in fns.items():
                 time.sleep(SETTLE)
                 start = time.perf_counter()
@@ -174,6 +183,8 @@ class Bench:
         entry = Entry(run.name, run.samples, times, note=note, is_gdfast=run.is_gdfast)
         if run.loss_of is not None:
             entry.loss = run.loss_of(result)
+        if run.accuracy_of is not None:
+            entry.accuracy = run.accuracy_of(result)
         self.report.workloads.setdefault(workload, []).append(entry)
         log(f"  {workload:<11} {run.name:<44} {entry.rate / 1e6:9.3f} M samples/s")
         return entry
@@ -195,6 +206,14 @@ class Bench:
         peer.gdfast_loss = gdfast_loss
         ok = gdfast_loss <= self.w.QUALITY_TOLERANCE * peer.loss
         self.report.quality.append((workload, who, peer.name, gdfast_loss, peer.loss, ok))
+
+    def check_accuracy(self, workload: str, fast: Entry, peer: Entry) -> None:
+        """W7, at equal training accuracy: gdfast's at least the peer's minus 0.01."""
+        assert fast.accuracy is not None and peer.accuracy is not None
+        ok = fast.accuracy >= peer.accuracy - self.w.ACCURACY_TOLERANCE
+        self.report.accuracy.append(
+            (workload, fast.name, peer.name, fast.accuracy, peer.accuracy, ok)
+        )
 
     def ratio(
         self,
@@ -596,6 +615,202 @@ class Bench:
             rows,
         )  # fmt: skip
 
+    def network(self) -> None:
+        """W7: the (64, 64) network against MLPClassifier, PyTorch eager and a JAX jit epoch.
+
+        gdfast (every run, float64 and float32, 1 and all threads), the JAX epoch and
+        MLPClassifier's adam on batches of 200 race round-robin; MLPClassifier on batches
+        of 32 (about 5 s a fit) and PyTorch eager (one run, as in W5) on their own."""
+        import numpy as np
+
+        w = self.w
+        spec, params = w.W7, w.W7["params"]
+        X, y = w.make_w7(w.rows(spec["n"]), spec["d"])
+        X32 = X.astype(np.float32)
+        n = X.shape[0]
+        epochs = params["max_iter"]
+        samples = n * epochs
+        counts = sorted({1, self.threads})
+        flops = w.mlp_flops_per_sample(w.mlp_layer_sizes(spec["d"], params))
+
+        def accuracy(model: Any) -> float:
+            return w.mlp_accuracy(X, y, model.coefs_, model.intercepts_)
+
+        def layer_accuracy(layers: Any) -> float:
+            return w.mlp_accuracy(X, y, *layers)
+
+        def label(run: str) -> str:
+            p = dict(params, **w.W7_RUNS[run])
+            return f"{p['solver']}, batch {p['batch_size']}"
+
+        def sklearn(run: str) -> Run:
+            return Run(f"scikit-learn MLPClassifier {label(run)} float64",
+                       lambda: w.sklearn_mlp_fit(X, y, **w.W7_RUNS[run]), samples,
+                       accuracy_of=accuracy)  # fmt: skip
+
+        mine: dict[tuple[str, str, int], Run] = {}
+        for run in w.W7_RUNS:
+            for c in reversed(counts):
+                mine[run, "float64", c] = Run(
+                    f"gdfast GDMLPClassifier {label(run)} float64 ({threads(c)})",
+                    lambda c=c, run=run: w.gdfast_mlp_fit(X, y, n_threads=c, **w.W7_RUNS[run]),
+                    samples, is_gdfast=True, accuracy_of=accuracy,
+                )  # fmt: skip
+        for c in reversed(counts):
+            mine["sgd", "float32", c] = Run(
+                f"gdfast GDMLPClassifier {label('sgd')} float32 ({threads(c)})",
+                lambda c=c: w.gdfast_mlp_fit(X32, y, n_threads=c), samples,
+                is_gdfast=True, accuracy_of=accuracy,
+            )  # fmt: skip
+        peers = [sklearn("adam200")]
+        if w.importable("jax"):
+            jax_run = w.jax_mlp_epochs(X32, y, params)  # compiles it, before any timing
+            peers.append(Run("JAX jit epoch (lax.scan) sgd, batch 32 float32, XLA's threads",
+                             jax_run, samples, accuracy_of=layer_accuracy))  # fmt: skip
+        entries = self.race("W7", *mine.values(), *peers)
+        fast = dict(zip(mine, entries))
+        by_name = {e.name: e for e in entries}
+        rounds = min(self.rounds, 3)
+        sk = {"adam200": by_name[peers[0].name]}
+        for run in ("sgd", "adam"):
+            sk[run] = self.solo("W7", sklearn(run), rounds=rounds, warmup=0,
+                                note=f"{rounds} runs")  # fmt: skip
+
+        def versus(peer: Entry, run: str, dtype: str = "float64") -> list[Entry]:
+            """The gdfast entries of ``peer``'s run, headline (default threads) first."""
+            ours = [fast[run, dtype, c] for c in reversed(counts)]
+            peer.rivals = [e.name for e in ours]
+            return ours
+
+        for run, target, short in (("sgd", 4.0, "W7 sgd\nvs sklearn"),
+                                   ("adam", 4.0, "W7 adam\nvs sklearn"),
+                                   ("adam200", 2.5, "W7 adam 200\nvs sklearn")):  # fmt: skip
+            headline = versus(sk[run], run)[0]
+            self.check_accuracy("W7", headline, sk[run])
+            self.ratio(f"W7 {label(run)}: gdfast / MLPClassifier (float64)", headline, sk[run],
+                       target, short)  # fmt: skip
+        steps = -(-n // params["batch_size"]) * epochs
+        figures = self.report.figures
+
+        def per_step(key: str, entry: Entry) -> None:
+            figures[f"W7: {key} us a step"] = 1e6 * entry.median / steps
+
+        per_step("MLPClassifier sgd", sk["sgd"])
+        for c in counts:
+            per_step(f"gdfast sgd float64, {threads(c)}", fast["sgd", "float64", c])
+            per_step(f"gdfast sgd float32, {threads(c)}", fast["sgd", "float32", c])
+            per_step(f"gdfast adam float64, {threads(c)}", fast["adam", "float64", c])
+        if len(peers) > 1:
+            jax_entry = by_name[peers[1].name]
+            headline = versus(jax_entry, "sgd", "float32")[0]
+            self.check_accuracy("W7", headline, jax_entry)
+            self.ratio("W7 float32: gdfast / JAX jit epoch", headline, jax_entry, 1.25,
+                       "W7 f32\nvs JAX")  # fmt: skip
+            for who, entry in (("JAX", jax_entry), ("gdfast float32", headline)):
+                figures[f"W7: {who} GFLOP/s"] = entry.rate * flops / 1e9
+        if w.torch_available():
+            for c in reversed(counts):
+                tor = self.solo(
+                    "W7",
+                    Run(f"PyTorch eager sgd, batch 32 float32 ({threads(c)})",
+                        lambda c=c: w.torch_mlp_fit(X32, y, params, c), samples,
+                        accuracy_of=layer_accuracy),
+                    rounds=1, warmup=0, note="1 run",
+                )  # fmt: skip
+                versus(tor, "sgd", "float32")
+                ours = fast["sgd", "float32", c]
+                self.check_accuracy("W7", ours, tor)
+                self.ratio(f"W7 float32: gdfast / PyTorch eager, {threads(c)} each", ours, tor,
+                           8.0, f"W7 f32\nvs torch ({c}t)", chart=c == self.threads)  # fmt: skip
+                per_step(f"PyTorch, {threads(c)}", tor)
+        for c in counts:
+            sgd, adam = fast["sgd", "float64", c], fast["adam", "float64", c]
+            extra = 1e6 * (adam.median - sgd.median) / steps
+            figures[f"W7: adam's extra us a step, {threads(c)}"] = extra
+            self.diagnose(
+                "W7", f"gdfast float64 adam minus plain sgd, batch 32, {threads(c)}",
+                f"+{extra:.1f} us a step of 32 rows over sgd's "
+                f"{1e6 * sgd.median / steps:.1f} us (adam's update reads and writes the "
+                "parameters, the gradient and both moment vectors every step)",
+            )  # fmt: skip
+        if len(counts) > 1:
+            one, most = fast["sgd", "float64", 1], fast["sgd", "float64", self.threads]
+            figures["W7: sgd float64 threads gain"] = most.rate / one.rate
+            self.diagnose(
+                "W7", f"gdfast sgd float64, {threads(self.threads)} / 1 thread",
+                f"{most.rate / one.rate:.2f}x (a batch of 32 rows split across threads)",
+            )  # fmt: skip
+        self.network_flops(X, X32, y, flops)
+
+    def network_flops(self, X: Any, X32: Any, y: Any, flops: int) -> None:
+        """GFLOP/s of gdfast's W7 network (plain sgd, ``gdfast.fit``) by batch size, dtype
+        and thread count (1, 2), against the cores' multiply-add peak (bench/fma_peak.c)."""
+        w = self.w
+        n = X.shape[0]
+        batches = (
+            ("1 (method sgd)", dict(method="sgd", max_iter=1)),
+            ("32", dict(max_iter=1)),
+            ("200", dict(batch_size=200, max_iter=1)),
+            (f"{n:,} (method batch)", dict(method="batch", max_iter=4)),
+        )
+        counts = (1, 2)
+        configs = {
+            (dtype, batch, c): (lambda Xd=Xd, changes=changes, c=c:
+                                w.gdfast_fit(Xd, y, w.W7_FIT, n_threads=c, **changes),
+                                n * changes["max_iter"])
+            for dtype, Xd in (("float64", X), ("float32", X32))
+            for batch, changes in batches
+            for c in counts
+        }  # fmt: skip
+        rounds = min(self.rounds, 3)
+        timed = self.round_robin({key: fn for key, (fn, _) in configs.items()}, rounds)
+        found = w.c_fma_peak(list(counts), millions=5 if self.report.quick else 20)
+        peaks, isa = found if found is not None else ({}, "")
+        rows = []
+        for (dtype, batch, c), (_, samples) in configs.items():
+            rate = samples / median(timed[dtype, batch, c][0])
+            gflops = rate * flops / 1e9
+            peak = peaks.get((dtype, 1))
+            share = "" if peak is None else f"{gflops / (c * peak):.0%}"
+            self.report.figures[f"W7: GFLOP/s {dtype} batch {batch}, {threads(c)}"] = gflops
+            if peak is not None:
+                self.report.figures[f"W7: peak share {dtype} batch {batch}, {threads(c)}"] = (
+                    gflops / (c * peak)
+                )
+            rows.append([dtype, batch, str(c), f"{rate / 1e3:.0f}", f"{gflops:.1f}", share])
+            log(f"  W7 GFLOP/s  {dtype} batch {batch:<22} {threads(c):<10} {gflops:6.1f}")
+        self.report.tables["W7-gflops"] = (
+            ["dtype", "batch size", "threads", "k samples/s", "GFLOP/s", "of the cores' peak"],
+            rows,
+        )
+        if found is None:
+            peak_text = "no gcc: bench/fma_peak.c not compiled, the peak is not measured"
+        else:
+            for dtype in ("float64", "float32"):
+                self.report.figures[f"peak GFLOP/s {dtype}"] = peaks[dtype, 1]
+            per_core = ", ".join(
+                f"{peaks[dtype, 1]:.1f} GFLOP/s {dtype}" for dtype in ("float64", "float32")
+            )
+            rate = (
+                f" = {peaks['float64', 1] / 8:.2f} G 256-bit FMA instructions/s"
+                if isa == "avx2-fma"
+                else " (isa=scalar: separate multiplies and adds, not an FMA peak)"
+            )
+            both = ", ".join(f"{peaks[dtype, 2]:.1f}" for dtype in ("float64", "float32"))
+            peak_text = (
+                f"bench/fma_peak.c ({isa}, 12 independent chains, best of 5): one core "
+                f"{per_core}{rate}; two threads together {both} (float64, float32)"
+            )
+        self.report.notes["W7-gflops"] = (
+            f"gdfast's W7 network with plain SGD (`gdfast.fit`, `hidden_layer_sizes=(64, 64)`, "
+            f"eta0=0.01) by batch size: {flops:,} FLOP a sample "
+            "(`workloads.mlp_flops_per_sample`: the forward products, dW and the deltas of the "
+            "layers above the first; biases, activations and the update not counted), "
+            f"GFLOP/s = FLOP a sample x samples/s, median of {rounds} round-robin rounds (one "
+            "epoch; the full batch 4 iterations). The peak of c threads is c x one core's: "
+            f"{peak_text}."
+        )
+
     def scaling(self) -> None:
         """W1's sgd run over n (d=100) and over d (n=200k): cost should be linear in both."""
         import numpy as np
@@ -766,6 +981,13 @@ WORKLOAD_TEXT = {
     "learning_rate='optimal', 3 epochs; quality = mean hinge loss on the training data.",
     "W5": "W1's data; minibatch batch_size=32, constant eta0=1e-2, 3 epochs.",
     "W6": "W1's data; batch (one update an epoch), eta0=0.1, 20 epochs.",
+    "W7": "n=50,000, d=100 float64 (and a float32 copy), 3 classes (`y = [X[:, :10].sum(1) > 0] "
+    "+ [X[:, 10:20].sum(1) > 0]`); an MLP (64, 64) relu with a softmax output, 3 epochs, "
+    "random_state=0: plain SGD 0.01 (momentum 0) on batches of 32, adam 0.001 on batches "
+    "of 32 and of 200 (scikit-learn's default). `GDMLPClassifier` takes `MLPClassifier`'s "
+    "parameters; PyTorch and JAX run plain SGD in float32 from the same Glorot draws. "
+    "Quality = training accuracy after the 3 epochs (NumPy forward pass in float64). "
+    "The gdfast speed-up of a peer is that of the gdfast runs of the same run and dtype.",
 }
 
 
@@ -916,6 +1138,52 @@ def _limit_texts(report: Report) -> dict[str, str]:
             "rows) ran 1.5x faster in cache but 2.5x slower from memory, four interleaved "
             "streams defeating the hardware prefetcher (0.8x with software prefetch)."
         ),
+        "W7 sgd, batch 32": (
+            "A step of 32 rows is 1.6 MFLOP of matrix products. gdfast takes "
+            f"{fig('W7: gdfast sgd float64, 1 thread us a step', '.1f', ' us')} a step on one "
+            f"thread ({fig('W7: gdfast sgd float64, 2 threads us a step', '.1f', ' us')} on "
+            "two), MLPClassifier "
+            f"{fig('W7: MLPClassifier sgd us a step', '.0f', ' us')}, most of it NumPy's "
+            "per-call overhead on small arrays. gdfast's products run at "
+            f"{fig('W7: peak share float64 batch 32, 1 thread', '.0%', '')} of one core's FMA "
+            f"peak on one thread and {fig('W7: peak share float64 batch 32, 2 threads', '.0%', '')} "
+            "of two cores' on two (the GFLOP/s table in W7): a batch of 32 rows split across "
+            "two threads leaves each too little work between barriers."
+        ),
+        "W7 adam, batch 32": (
+            "adam's update adds "
+            f"{fig(\"W7: adam's extra us a step, 1 thread\", '.1f', ' us')} a step on one thread "
+            f"({fig(\"W7: adam's extra us a step, 2 threads\", '.1f', ' us')} on two) to "
+            "plain SGD's: every 32 rows it reads and writes the 10,819 parameters, the "
+            "gradient and both moment vectors, with a square root and a division per "
+            "parameter, a cost per step that a larger batch spreads over more rows. "
+            "MLPClassifier's adam step costs about what its sgd step costs (NumPy's call "
+            "overhead dominates both), so the ratio is lower with adam than with sgd."
+        ),
+        "W7 adam, batch 200": (
+            "On 200 rows a step MLPClassifier spends most of its time in OpenBLAS's products "
+            "rather than in Python, and the products bound gdfast too: they run at "
+            f"{fig('W7: peak share float64 batch 200, 1 thread', '.0%', '')} of one core's "
+            f"FMA peak on one thread ({fig('W7: peak share float64 batch 200, 2 threads', '.0%', '')} "
+            "of two cores' on two; the GFLOP/s table in W7)."
+        ),
+        "W7 float32: gdfast / PyTorch": (
+            "A PyTorch eager step (index, three `Linear`, loss, backward, `optimizer.step`) "
+            f"costs {fig('W7: PyTorch, 1 thread us a step', '.0f', ' us')} on one thread and "
+            f"{fig('W7: PyTorch, 2 threads us a step', '.0f', ' us')} on two, against gdfast "
+            f"float32's {fig('W7: gdfast sgd float32, 1 thread us a step', '.1f', ' us')} and "
+            f"{fig('W7: gdfast sgd float32, 2 threads us a step', '.1f', ' us')}: PyTorch's "
+            "per-operator dispatch, not its arithmetic."
+        ),
+        "W7 float32: gdfast / JAX": (
+            "XLA's compiled epoch has no Python in its loop either: it ran "
+            f"{fig('W7: JAX GFLOP/s', '.1f', ' GFLOP/s')} of products on all cores, gdfast "
+            f"float32 {fig('W7: gdfast float32 GFLOP/s', '.1f', ' GFLOP/s')}; one core's "
+            f"float32 FMA peak is {fig('peak GFLOP/s float32', '.1f', ' GFLOP/s')}, and "
+            "gdfast's float32 steps of 32 rows reach "
+            f"{fig('W7: peak share float32 batch 32, 1 thread', '.0%', '')} of it on one "
+            "thread (the GFLOP/s table in W7)."
+        ),
     }
 
 
@@ -947,6 +1215,7 @@ def write_markdown(report: Report, path: Path, png: Path | None) -> None:
     add(
         "Written by `python bench/report.py`"
         + (" --quick (a smoke run: not a measurement)" if report.quick else "")
+        + (f" --only {' '.join(report.only)} (a partial report)" if report.only else "")
         + ". gdfast races its peers on the standard workloads of the design (DESIGN.md), in "
         "the same process, on data from NumPy `default_rng(0)`. Times are the median of "
         f"{report.rounds} runs after one warm-up run, except where a row says otherwise; the "
@@ -984,21 +1253,40 @@ def write_markdown(report: Report, path: Path, png: Path | None) -> None:
     )
     if png is not None:
         add(f"![speed-ups against their targets]({os.path.relpath(png, path.parent)})\n")
-    add("Quality: gdfast's final training loss within 1% of each peer's (or lower).\n")
-    rows = [
-        [workload, who, peer, f"{g:.6g}", f"{p:.6g}", f"{g / p:.4f}", "yes" if ok else "**no**"]
-        for workload, who, peer, g, p, ok in report.quality
-    ]
-    header = ["workload", "gdfast run", "peer", "gdfast loss", "peer loss", "ratio", "within 1%"]
-    add(_table(header, rows))
-    add("")
+    if report.quality:
+        add("Quality: gdfast's final training loss within 1% of each peer's (or lower).\n")
+        rows = [
+            [workload, who, peer, f"{g:.6g}", f"{p:.6g}", f"{g / p:.4f}", "yes" if ok else "**no**"]
+            for workload, who, peer, g, p, ok in report.quality
+        ]
+        header = ["workload", "gdfast run", "peer", "gdfast loss", "peer loss", "ratio",
+                  "within 1%"]  # fmt: skip
+        add(_table(header, rows) + "\n")
+    if report.accuracy:
+        import workloads
+
+        tolerance = f"{workloads.ACCURACY_TOLERANCE:g}"
+        add(
+            "Quality of the networks (W7), at equal training accuracy: gdfast's training "
+            f"accuracy after its epochs at least the peer's minus {tolerance} (absolute).\n"
+        )
+        rows = [
+            [workload, who, peer, f"{g:.4f}", f"{p:.4f}", f"{g - p:+.4f}",
+             "yes" if ok else "**no**"]
+            for workload, who, peer, g, p, ok in report.accuracy
+        ]  # fmt: skip
+        header = ["workload", "gdfast run", "peer", "gdfast accuracy", "peer accuracy",
+                  "difference", f"within {tolerance}"]  # fmt: skip
+        add(_table(header, rows) + "\n")
     write_limits(report, add)
     for workload, entries in report.workloads.items():
         add(f"## {workload}\n")
         add(WORKLOAD_TEXT.get(workload, "") + "\n")
-        fast = [e for e in entries if e.is_gdfast]
+        gdfast_entries = [e for e in entries if e.is_gdfast]
+        accuracies = any(e.accuracy is not None for e in entries)
         rows = []
         for e in entries:
+            fast = [f for f in gdfast_entries if not e.rivals or f.name in e.rivals]
             if e.is_gdfast or not fast:
                 speedup = ""
             elif len(fast) == 1:
@@ -1007,23 +1295,33 @@ def write_markdown(report: Report, path: Path, png: Path | None) -> None:
                 speedup = ", ".join(f"{f.rate / e.rate:.2f}x ({f.name})" for f in fast)
             raced = f"{e.samples:,}" + (f" ({e.note})" if e.note else "")
             loss = "" if e.loss is None else f"{e.loss:.6g}"
+            if accuracies:
+                loss = "" if e.accuracy is None else f"{e.accuracy:.4f}"
             spread = f"{min(e.times):.3f}-{max(e.times):.3f}" if len(e.times) > 1 else ""
             rows.append(
                 [e.name, raced, f"{e.median:.3f}", spread, f"{e.rate / 1e6:.3f}", loss, speedup]
             )
         header = ["contestant", "samples a run", "median s", "min-max s", "M samples/s",
-                  "final loss", "gdfast speed-up"]  # fmt: skip
+                  "training accuracy" if accuracies else "final loss",
+                  "gdfast speed-up"]  # fmt: skip
         add(_table(header, rows) + "\n")
         if workload == "W6" and "bandwidth" in report.tables:
             add(report.notes["bandwidth"] + "\n")
             add(_table(*report.tables["bandwidth"]) + "\n")
+        if workload == "W7" and "W7-gflops" in report.tables:
+            add("GFLOP/s of gdfast's network by batch size:\n")
+            add(report.notes["W7-gflops"] + "\n")
+            add(_table(*report.tables["W7-gflops"]) + "\n")
         if report.diagnostics.get(workload):
             add("Where the time goes:\n")
             add("\n".join(f"- {what}: {value}" for what, value in report.diagnostics[workload]))
             add("")
-    add("## Scaling with threads\n")
-    add(f"W6 (batch) and W5 with batch_size=1000, gdfast alone; 'all' cores = {os.cpu_count()}.\n")
     if "threads" in report.tables:
+        add("## Scaling with threads\n")
+        add(
+            f"W6 (batch) and W5 with batch_size=1000, gdfast alone; 'all' cores = "
+            f"{os.cpu_count()}.\n"
+        )
         add(_table(*report.tables["threads"]) + "\n")
         add(report.notes["threads"] + "\n")
     for axis, text in (
@@ -1054,6 +1352,17 @@ def write_markdown(report: Report, path: Path, png: Path | None) -> None:
         "`torch.optim.SGD(lr=eta0)`, `MSELoss() / 2`; W5 a standard loop over index "
         "tensors of a `torch.randperm` per epoch (no DataLoader), W6 one full-batch step "
         "an epoch; `torch.set_num_threads` = gdfast's thread count.\n"
+        "- W7: scikit-learn `MLPClassifier(hidden_layer_sizes=(64, 64), solver=..., "
+        "momentum=0.0, nesterovs_momentum=False, learning_rate_init=..., batch_size=..., "
+        "max_iter=3, tol=0.0, n_iter_no_change=10**9, random_state=0)` (alpha its default "
+        "1e-4) and `gdfast.GDMLPClassifier` with the same parameters plus `n_threads`; "
+        "PyTorch eager: `nn.Sequential(Linear, ReLU, Linear, ReLU, Linear)`, "
+        "`torch.optim.SGD(lr=0.01)`, `CrossEntropyLoss`, the W5 loop over index tensors of "
+        "32 rows; JAX: a `jax.jit` epoch drawing its permutation and `lax.scan`ning over the "
+        "full batches, the trailing 16 rows as one more step, compiled by a warm-up call "
+        "before the timing, `jax.block_until_ready`, XLA's default threads (all cores); "
+        "PyTorch and JAX in float32 without the L2 term, from scikit-learn's Glorot draws "
+        "for random_state=0 (`workloads.glorot_init`).\n"
         "- NumPy's BLAS and scikit-learn use their default threads (all cores)."
     )
     path.write_text("\n".join(out) + "\n")
@@ -1094,6 +1403,18 @@ def write_chart(report: Report, png: Path) -> None:
 
 # ---------------------------------------------------------------------------------------------
 
+# The report's sections in the order they run (``--only`` picks some of them).
+SECTIONS: dict[str, Callable[[Bench], None]] = {
+    "W1": lambda b: b.dense_sgd("W1", b.w.W1, 4.0, float32=True),
+    "W2": lambda b: b.dense_sgd("W2", b.w.W2, 8.0),
+    "W3": lambda b: b.dense_sgd("W3", b.w.W3, 6.0),
+    "W4": Bench.sparse,
+    "W5-W6": Bench.minibatch_and_batch,
+    "W7": Bench.network,
+    "scaling": Bench.scaling,
+    "tiny": Bench.tiny,
+}
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -1102,15 +1423,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="markdown file to write")
     parser.add_argument("--png", type=Path, default=None, help="bar chart to write")
     parser.add_argument("--json", type=Path, default=None, help="also write every number")
+    parser.add_argument(
+        "--only", nargs="+", choices=list(SECTIONS), default=None, metavar="SECTION",
+        help=f"run only these sections ({', '.join(SECTIONS)}); the report is partial and "
+        "goes to build/bench/ unless --out says otherwise",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.quick:
         os.environ.setdefault("GDFAST_BENCH_SCALE", "0.05")
     quick_dir = REPO_DIR / "build" / "bench"
+    # a smoke run or a partial report never overwrites BENCHMARKS.md and the chart
+    suffix = ("-" + "-".join(args.only) if args.only else "") + ("-quick" if args.quick else "")
     out = args.out or (
-        quick_dir / "BENCHMARKS-quick.md" if args.quick else REPO_DIR / "BENCHMARKS.md"
+        quick_dir / f"BENCHMARKS{suffix}.md" if suffix else REPO_DIR / "BENCHMARKS.md"
     )
     png = args.png or (
-        quick_dir / "benchmarks-quick.png" if args.quick else BENCH_DIR / "benchmarks.png"
+        quick_dir / f"benchmarks{suffix}.png" if suffix else BENCH_DIR / "benchmarks.png"
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     png.parent.mkdir(parents=True, exist_ok=True)
@@ -1118,20 +1446,16 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.path.insert(0, str(BENCH_DIR))
     start = time.perf_counter()
-    report = Report(quick=args.quick, rounds=rounds)
+    report = Report(quick=args.quick, rounds=rounds, only=args.only or [])
     bench = Bench(report)
     report.machine = machine_info(bench)
     most = max(bench.thread_counts)
     before = bench.parallelism()
     for key, value in report.machine.items():
         log(f"{key}: {value}")
-    bench.dense_sgd("W1", bench.w.W1, 4.0, float32=True)
-    bench.dense_sgd("W2", bench.w.W2, 8.0)
-    bench.dense_sgd("W3", bench.w.W3, 6.0)
-    bench.sparse()
-    bench.minibatch_and_batch()
-    bench.scaling()
-    bench.tiny()
+    for name, section in SECTIONS.items():
+        if not args.only or name in args.only:
+            section(bench)
     after = bench.parallelism()
     report.machine["compute parallelism"] = (
         f"{most} concurrent processes of an in-cache loop got {before:.2f} cores' worth at the "

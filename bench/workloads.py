@@ -71,6 +71,15 @@ def make_sparse_classification(n: int, d: int, nnz: int) -> tuple[Any, np.ndarra
     return X, y
 
 
+def make_w7(n: int, d: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """W7: ``X ~ N(0,1)`` from ``default_rng(0)`` (the first draw, as in
+    :func:`make_regression`), three classes ``y = [X[:, :10].sum(1) > 0] +
+    [X[:, 10:20].sum(1) > 0]`` (int64 labels 0, 1, 2; about 1:2:1)."""
+    X = np.random.default_rng(0).standard_normal((n, d))
+    y = (X[:, :10].sum(1) > 0).astype(np.int64) + (X[:, 10:20].sum(1) > 0)
+    return X, y
+
+
 # ---------------------------------------------------------------------------------------------
 # quality: the final training loss, evaluated in float64 for every contestant
 
@@ -90,6 +99,23 @@ def hinge_loss(X: Any, y01: np.ndarray, coef: Any, intercept: Any) -> float:
 
 
 QUALITY_TOLERANCE = 1.01  # gdfast's final training loss <= 1.01 x the peer's
+
+
+def mlp_accuracy(
+    X: np.ndarray, y: np.ndarray, coefs: list[np.ndarray], intercepts: list[np.ndarray]
+) -> float:
+    """Training accuracy of a relu network given as scikit-learn's ``coefs_`` (fan_in x
+    fan_out) and ``intercepts_``: the forward pass in float64, the arg-max class against
+    ``y`` (labels 0 .. n_classes - 1), whoever trained the weights."""
+    a = np.asarray(X, np.float64)
+    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        a = a @ np.asarray(W, np.float64) + np.asarray(b, np.float64)
+        if i + 1 < len(coefs):
+            a = np.maximum(a, 0.0)
+    return float(np.mean(a.argmax(axis=1) == y))
+
+
+ACCURACY_TOLERANCE = 0.01  # W7: gdfast's training accuracy >= the peer's - 0.01 (absolute)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -144,6 +170,58 @@ W6 = dict(
     ),
 )  # fmt: skip
 
+# W7 is a network: its parameters are scikit-learn's MLPClassifier's (GDMLPClassifier takes
+# the same), plain SGD at a constant 0.01 (no momentum), exactly max_iter epochs (tol=0 and
+# an n_iter_no_change that never fires); alpha keeps scikit-learn's default 1e-4, an L2 step
+# of alpha / batch_size a weight (3e-6 at batch 32), which the PyTorch and JAX peers omit.
+W7 = dict(
+    n=50_000,
+    d=100,
+    params=dict(
+        hidden_layer_sizes=(64, 64), activation="relu", solver="sgd", momentum=0.0,
+        nesterovs_momentum=False, learning_rate_init=0.01, batch_size=32, max_iter=3, tol=0.0,
+        n_iter_no_change=10**9, random_state=0,
+    ),
+)  # fmt: skip
+# The races of W7, as changes to W7["params"]: adam at scikit-learn's default rate, on
+# batches of 32 and of 200 (batch_size="auto" is min(200, n_samples): 200 for W7).
+W7_RUNS: dict[str, dict[str, Any]] = {
+    "sgd": {},
+    "adam": dict(solver="adam", learning_rate_init=1e-3),
+    "adam 200": dict(solver="adam", learning_rate_init=1e-3, batch_size=200),
+}
+# W7's network and plain SGD in gdfast.fit's vocabulary (the GFLOP/s series over batch sizes)
+W7_FIT: dict[str, Any] = dict(
+    COMMON, hidden_layer_sizes=(64, 64), activation="relu", loss="softmax",
+    method="minibatch", batch_size=32, learning_rate="constant", eta0=0.01, max_iter=3,
+)  # fmt: skip
+
+
+def mlp_layer_sizes(d: int, params: dict[str, Any], n_classes: int = 3) -> tuple[int, ...]:
+    """(inputs, hidden..., outputs) of the network of ``params``: W7's is (100, 64, 64, 3)."""
+    return (d, *params["hidden_layer_sizes"], n_classes)
+
+
+def mlp_flops_per_sample(sizes: tuple[int, ...]) -> int:
+    """FLOP a sample of one training step of a dense network with layer ``sizes``.
+
+    With ``m_l = fan_in_l * fan_out_l`` for the layers l = 0 .. L-1 and a multiply-add
+    counted as 2 FLOP::
+
+        forward             2 * sum_l m_l        (Z_l = A_{l-1} @ W_l)
+        backward, dW        2 * sum_l m_l        (dW_l = A_{l-1}.T @ D_l)
+        backward, deltas    2 * sum_{l>=1} m_l   (D_{l-1} = D_l @ W_l.T; none below layer 0)
+
+    W7's (100, 64, 64, 3): m = 6,400 + 4,096 + 192 = 10,688, so 21,376 + 21,376 + 8,576 =
+    51,328 FLOP a sample. Biases, activations, the softmax and the update itself (about
+    2 FLOP per parameter a step, i.e. 2 * 10,819 / batch_size a sample: 42% of the
+    products' FLOP at batch size 1, 1.3% at 32) are not counted: the products are what a
+    core's multiply-add peak bounds.
+    """
+    m = [fan_in * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
+    return 2 * sum(m) + 2 * sum(m) + 2 * sum(m[1:])
+
+
 # Subsets on which the slow NumPy reference loops are raced (rows, epochs); samples/s is
 # what is compared, and the reference's quality is checked against gdfast on the same subset.
 REFERENCE_SUBSET = {"W1": 20_000, "W2": 2_000, "W3": 20_000, "W4": 300}
@@ -192,12 +270,17 @@ def sklearn_classifier_fit(X: Any, y: np.ndarray, params: dict[str, Any]) -> Any
         return SGDClassifier(**_sklearn_kwargs(params)).fit(X, y)
 
 
-def torch_available() -> bool:
+def importable(module: str) -> bool:
+    """Whether ``module`` (an optional peer: torch, jax) can be imported."""
     try:
-        import torch  # noqa: F401
+        __import__(module)
     except ImportError:
         return False
     return True
+
+
+def torch_available() -> bool:
+    return importable("torch")
 
 
 def torch_fit(
@@ -241,6 +324,157 @@ def torch_fit(
             loss.backward()
             optimizer.step()
     return model.weight.detach().numpy().ravel().copy(), model.bias.detach().numpy().copy()
+
+
+# W7's peers: the same network and data; accuracy by mlp_accuracy for all of them
+
+
+def _mlp_fit(estimator: Any, X: np.ndarray, y: np.ndarray, changes: dict[str, Any]) -> Any:
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # 3 epochs: expected
+        return estimator(**dict(W7["params"], **changes)).fit(X, y)
+
+
+def sklearn_mlp_fit(X: np.ndarray, y: np.ndarray, **changes: Any) -> Any:
+    """scikit-learn's ``MLPClassifier`` with W7's parameters and ``changes`` (fitted in X's
+    dtype)."""
+    from sklearn.neural_network import MLPClassifier
+
+    return _mlp_fit(MLPClassifier, X, y, changes)
+
+
+def gdfast_mlp_fit(X: np.ndarray, y: np.ndarray, **changes: Any) -> Any:
+    """``gdfast.GDMLPClassifier`` with W7's parameters and ``changes`` (``n_threads`` among
+    them); float32 X trains float32 weights."""
+    import gdfast
+
+    return _mlp_fit(gdfast.GDMLPClassifier, X, y, changes)
+
+
+def glorot_init(
+    sizes: tuple[int, ...], random_state: int, dtype: Any = np.float64
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """scikit-learn's initial MLP weights (``coefs``, ``intercepts``), draw for draw: per
+    layer ``uniform(-b, b)`` for the weights, then the biases, ``b = sqrt(6 / (fan_in +
+    fan_out))`` (Glorot uniform), from ``RandomState(random_state)``. The PyTorch and JAX
+    peers start from them, so that every contestant of W7 starts from the same point."""
+    rng = np.random.RandomState(random_state)
+    coefs, intercepts = [], []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        bound = np.sqrt(6.0 / (fan_in + fan_out))
+        coefs.append(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype))
+        intercepts.append(rng.uniform(-bound, bound, fan_out).astype(dtype))
+    return coefs, intercepts
+
+
+def _plain_sgd(params: dict[str, Any]) -> tuple[int, float, int, int]:
+    """(batch_size, learning rate, epochs, seed) of W7's plain SGD, which the PyTorch and
+    JAX peers implement (and nothing else)."""
+    if params["solver"] != "sgd" or params["momentum"] != 0:
+        raise ValueError("the PyTorch and JAX peers of W7 run plain SGD (momentum 0) only")
+    return (params["batch_size"], params["learning_rate_init"], params["max_iter"],
+            params["random_state"])  # fmt: skip
+
+
+def torch_mlp_fit(
+    X: np.ndarray, y: np.ndarray, params: dict[str, Any], n_threads: int
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The PyTorch eager peer of W7, float32: ``nn.Sequential(Linear, ReLU, Linear, ReLU,
+    Linear)`` from :func:`glorot_init`'s weights, ``torch.optim.SGD(lr)`` on
+    ``CrossEntropyLoss`` (the batch mean), the standard loop of :func:`torch_fit` (a
+    ``torch.randperm`` per epoch, index tensors of ``batch_size`` rows, the last batch
+    partial), ``torch.set_num_threads(n_threads)``. Returns (coefs, intercepts) as NumPy
+    arrays in scikit-learn's layout."""
+    import torch
+
+    batch, lr, epochs, seed = _plain_sgd(params)
+    torch.set_num_threads(n_threads)
+    torch.manual_seed(seed)
+    sizes = mlp_layer_sizes(X.shape[1], params, int(y.max()) + 1)
+    layers: list[Any] = []
+    for W, b in zip(*glorot_init(sizes, seed, np.float32)):
+        linear = torch.nn.Linear(*W.shape)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(W.T.copy()))
+            linear.bias.copy_(torch.from_numpy(b))
+        layers += [linear, torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1])
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    cross_entropy = torch.nn.CrossEntropyLoss()
+    Xt = torch.from_numpy(np.ascontiguousarray(X, np.float32))
+    yt = torch.from_numpy(y.astype(np.int64))
+    n = Xt.shape[0]
+    for _ in range(epochs):
+        perm = torch.randperm(n)
+        for start in range(0, n, batch):
+            idx = perm[start : start + batch]
+            optimizer.zero_grad()
+            loss = cross_entropy(model(Xt[idx]), yt[idx])
+            loss.backward()
+            optimizer.step()
+    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+    return ([m.weight.detach().numpy().T.copy() for m in linears],
+            [m.bias.detach().numpy().copy() for m in linears])  # fmt: skip
+
+
+def jax_mlp_epochs(
+    X: np.ndarray, y: np.ndarray, params: dict[str, Any]
+) -> Callable[[], tuple[list[np.ndarray], list[np.ndarray]]]:
+    """The JAX peer of W7: a ``jax.jit``-compiled epoch, float32, compiled before it returns.
+
+    The epoch draws its permutation (``jax.random.permutation``), ``lax.scan``s over the
+    ``n // batch_size`` full batches (each step gathers its rows, ``jax.grad`` of the mean
+    cross-entropy, plain SGD), then takes one more step on the trailing partial batch (16
+    rows for W7), so that every row is seen once an epoch as with the other contestants.
+    The weights start from :func:`glorot_init`'s. Returns ``run()``: ``max_iter`` epochs
+    from those weights, waited for with ``jax.block_until_ready``, returning (coefs,
+    intercepts) as NumPy arrays. A warm-up epoch compiles it first, outside any timing.
+    XLA's CPU backend runs the products on all cores (its default thread pool): no
+    ``XLA_FLAGS`` are set.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    batch, lr, epochs, seed = _plain_sgd(params)
+    sizes = mlp_layer_sizes(X.shape[1], params, int(y.max()) + 1)
+    init = [(jnp.asarray(W), jnp.asarray(b)) for W, b in zip(*glorot_init(sizes, seed, np.float32))]
+    Xj = jnp.asarray(X, jnp.float32)
+    yj = jnp.asarray(y, jnp.int32)
+    n = X.shape[0]
+    full = n // batch * batch
+
+    def mean_cross_entropy(layers: Any, xb: Any, yb: Any) -> Any:
+        a = xb
+        for W, b in layers[:-1]:
+            a = jax.nn.relu(a @ W + b)
+        logits = a @ layers[-1][0] + layers[-1][1]
+        return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), yb[:, None], axis=1))
+
+    @jax.jit
+    def epoch(layers: Any, Xe: Any, ye: Any, key: Any) -> Any:
+        def step(layers: Any, idx: Any) -> tuple[Any, None]:
+            grads = jax.grad(mean_cross_entropy)(layers, Xe[idx], ye[idx])
+            return jax.tree_util.tree_map(lambda p, g: p - lr * g, layers, grads), None
+
+        perm = jax.random.permutation(key, n)
+        layers, _ = jax.lax.scan(step, layers, perm[:full].reshape(-1, batch))
+        if full < n:  # the trailing partial batch: a second, smaller step shape
+            layers, _ = step(layers, perm[full:])
+        return layers
+
+    def run() -> tuple[list[np.ndarray], list[np.ndarray]]:
+        layers, key = init, jax.random.PRNGKey(seed)
+        for _ in range(epochs):
+            key, sub = jax.random.split(key)
+            layers = epoch(layers, Xj, yj, sub)
+        layers = jax.block_until_ready(layers)
+        return [np.asarray(W) for W, _ in layers], [np.asarray(b) for _, b in layers]
+
+    _, sub = jax.random.split(jax.random.PRNGKey(seed))  # compiles the split as well
+    jax.block_until_ready(epoch(init, Xj, yj, sub))
+    return run
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,6 +528,30 @@ def c_read_bandwidth(
     ).stdout
     found = re.findall(r"threads=(\d+) best_gbs=([\d.]+) median_gbs=([\d.]+)", out)
     return {int(t): float(median) for t, _, median in found}
+
+
+def c_fma_peak(
+    thread_counts: list[int], millions: int = 20, repeats: int = 5
+) -> tuple[dict[tuple[str, int], float], str] | None:
+    """Peak GFLOP/s of ``bench/fma_peak.c`` by (dtype, thread count), and its ISA
+    (``"avx2-fma"``: 256-bit FMAs; ``"scalar"``: the portable fallback); None without gcc.
+
+    The best of ``repeats`` runs of ``millions`` million iterations of 12 FMA chains (a
+    peak, so the best run, not the median)."""
+    binary = _compile(
+        "fma_peak.c", "fma_peak", ["-O2", "-march=native", "-fopenmp"], ["-O2", "-fopenmp"]
+    )
+    if binary is None:
+        return None
+    out = subprocess.run(
+        [str(binary), str(millions), str(repeats), *map(str, thread_counts)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = re.findall(r"dtype=(\w+) threads=(\d+) best_gflops=([\d.]+) \S+ isa=(\S+)", out)
+    peaks = {(dtype, int(t)): float(best) for dtype, t, best, _ in found}
+    return peaks, found[0][3] if found else "?"
 
 
 def c_read_passes(X: np.ndarray, passes: int, n_threads: int) -> Callable[[], float] | None:
