@@ -11,7 +11,7 @@ over each peer (samples/s is what is compared: slow peers race a documented subs
 ``GDFAST_BENCH_SCALE`` multiplies the rows of every workload. Under ``--benchmark-disable``
 (a smoke run: one call per benchmark) it defaults to 0.05, otherwise to 1::
 
-    python -m pytest bench/ --benchmark-disable -q        # smoke, about a minute
+    python -m pytest bench/ --benchmark-disable -q        # smoke, about two minutes
 """
 
 from __future__ import annotations
@@ -86,10 +86,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         groups.setdefault(group, []).append((name, rate, is_gdfast))
     for group, entries in groups.items():
         write(f"[{group}]")
-        fast = [(n, r) for n, r, g in entries if g]
+        # gdfast's contestants, named by their parameters when a group has several
+        fast = [(n[n.index("[") :] if "[" in n else "", r) for n, r, g in entries if g]
         for name, rate, is_gdfast in entries:
             if fast:  # a race: gdfast's speed-up over this peer
-                ratios = "" if is_gdfast else "  ".join(f"gdfast x{r / rate:.2f}" for _, r in fast)
+                speedups = (f"gdfast{params} x{r / rate:.2f}" for params, r in fast)
+                ratios = "" if is_gdfast else "  ".join(speedups)
             else:  # a scaling series: relative to its first entry
                 ratios = f"x{rate / entries[0][1]:.2f} of the first"
             write(f"  {name:<58} {rate / 1e6:9.3f} M samples/s  {ratios}")

@@ -8,9 +8,10 @@ Runs W1-W7 of DESIGN.md with ``time.perf_counter`` (the median of ``--rounds`` r
 one warm-up run; slow peers race fewer rounds or a subset, see the tables), the scaling
 series (threads, n, d), the machine's streaming read bandwidth (``bench/bandwidth.c``,
 compiled with gcc; NumPy's ``X.sum()`` without it), W7's GFLOP/s against the cores'
-multiply-add peak (``bench/fma_peak.c``) and the per-epoch Python overhead on tiny data. Writes the markdown report (``--out``, default ``BENCHMARKS.md`` at the repo
-root), a bar chart of the speed-ups against their targets (``--png``, default
-``bench/benchmarks.png``) and optionally every number as JSON (``--json``).
+multiply-add peak (``bench/fma_peak.c``) and the per-epoch Python overhead on tiny data.
+Writes the markdown report (``--out``, default ``BENCHMARKS.md`` at the repo root), a bar
+chart of the speed-ups against their targets (``--png``, default ``bench/benchmarks.png``)
+and optionally every number as JSON (``--json``).
 
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, set on some machines for old OpenBLAS builds, slow
 a current NumPy down: this script re-runs itself without them (in its own process only) and
@@ -61,6 +62,7 @@ class Entry:
     is_gdfast: bool = False
     accuracy: float | None = None  # training accuracy (W7's networks), in place of the loss
     rivals: list[str] = field(default_factory=list)  # the gdfast entries it is compared to
+    tag: str = ""  # a gdfast entry's name in its rivals' speed-up cells (default: the name)
 
     @property
     def median(self) -> float:
@@ -644,7 +646,7 @@ class Bench:
             return f"{p['solver']}, batch {p['batch_size']}"
 
         def sklearn(run: str) -> Run:
-            return Run(f"scikit-learn MLPClassifier {label(run)} float64",
+            return Run(f"MLPClassifier {label(run)} float64",
                        lambda: w.sklearn_mlp_fit(X, y, **w.W7_RUNS[run]), samples,
                        accuracy_of=accuracy)  # fmt: skip
 
@@ -652,20 +654,20 @@ class Bench:
         for run in w.W7_RUNS:
             for c in reversed(counts):
                 mine[run, "float64", c] = Run(
-                    f"gdfast GDMLPClassifier {label(run)} float64 ({threads(c)})",
+                    f"gdfast {label(run)} float64 ({threads(c)})",
                     lambda c=c, run=run: w.gdfast_mlp_fit(X, y, n_threads=c, **w.W7_RUNS[run]),
                     samples, is_gdfast=True, accuracy_of=accuracy,
                 )  # fmt: skip
         for c in reversed(counts):
             mine["sgd", "float32", c] = Run(
-                f"gdfast GDMLPClassifier {label('sgd')} float32 ({threads(c)})",
+                f"gdfast {label('sgd')} float32 ({threads(c)})",
                 lambda c=c: w.gdfast_mlp_fit(X32, y, n_threads=c), samples,
                 is_gdfast=True, accuracy_of=accuracy,
             )  # fmt: skip
         peers = [sklearn("adam200")]
         if w.importable("jax"):
             jax_run = w.jax_mlp_epochs(X32, y, params)  # compiles it, before any timing
-            peers.append(Run("JAX jit epoch (lax.scan) sgd, batch 32 float32, XLA's threads",
+            peers.append(Run("JAX jit epoch sgd, batch 32 float32 (XLA's threads)",
                              jax_run, samples, accuracy_of=layer_accuracy))  # fmt: skip
         entries = self.race("W7", *mine.values(), *peers)
         fast = dict(zip(mine, entries))
@@ -677,9 +679,12 @@ class Bench:
                                 note=f"{rounds} runs")  # fmt: skip
 
         def versus(peer: Entry, run: str, dtype: str = "float64") -> list[Entry]:
-            """The gdfast entries of ``peer``'s run, headline (default threads) first."""
+            """The gdfast entries of ``peer``'s run and dtype, headline (default threads)
+            first: the speed-ups of ``peer``'s row, tagged by their thread counts."""
             ours = [fast[run, dtype, c] for c in reversed(counts)]
             peer.rivals = [e.name for e in ours]
+            for c, e in zip(reversed(counts), ours):
+                e.tag = f"gdfast, {threads(c)}"
             return ours
 
         for run, target, short in (("sgd", 4.0, "W7 sgd\nvs sklearn"),
@@ -696,6 +701,8 @@ class Bench:
             figures[f"W7: {key} us a step"] = 1e6 * entry.median / steps
 
         per_step("MLPClassifier sgd", sk["sgd"])
+        per_step("MLPClassifier adam", sk["adam"])
+        figures["W7: MLPClassifier adam 200 / adam 32"] = sk["adam200"].rate / sk["adam"].rate
         for c in counts:
             per_step(f"gdfast sgd float64, {threads(c)}", fast["sgd", "float64", c])
             per_step(f"gdfast sgd float32, {threads(c)}", fast["sgd", "float32", c])
@@ -726,10 +733,10 @@ class Bench:
         for c in counts:
             sgd, adam = fast["sgd", "float64", c], fast["adam", "float64", c]
             extra = 1e6 * (adam.median - sgd.median) / steps
-            figures[f"W7: adam's extra us a step, {threads(c)}"] = extra
+            figures[f"W7: adam extra us a step, {threads(c)}"] = extra
             self.diagnose(
                 "W7", f"gdfast float64 adam minus plain sgd, batch 32, {threads(c)}",
-                f"+{extra:.1f} us a step of 32 rows over sgd's "
+                f"{extra:+.1f} us a step of 32 rows over sgd's "
                 f"{1e6 * sgd.median / steps:.1f} us (adam's update reads and writes the "
                 "parameters, the gradient and both moment vectors every step)",
             )  # fmt: skip
@@ -987,7 +994,8 @@ WORKLOAD_TEXT = {
     "of 32 and of 200 (scikit-learn's default). `GDMLPClassifier` takes `MLPClassifier`'s "
     "parameters; PyTorch and JAX run plain SGD in float32 from the same Glorot draws. "
     "Quality = training accuracy after the 3 epochs (NumPy forward pass in float64). "
-    "The gdfast speed-up of a peer is that of the gdfast runs of the same run and dtype.",
+    "gdfast is `GDMLPClassifier`; a peer's speed-ups are those of the gdfast runs of "
+    "the same run and dtype.",
 }
 
 
@@ -1143,29 +1151,35 @@ def _limit_texts(report: Report) -> dict[str, str]:
             f"{fig('W7: gdfast sgd float64, 1 thread us a step', '.1f', ' us')} a step on one "
             f"thread ({fig('W7: gdfast sgd float64, 2 threads us a step', '.1f', ' us')} on "
             "two), MLPClassifier "
-            f"{fig('W7: MLPClassifier sgd us a step', '.0f', ' us')}, most of it NumPy's "
-            "per-call overhead on small arrays. gdfast's products run at "
-            f"{fig('W7: peak share float64 batch 32, 1 thread', '.0%', '')} of one core's FMA "
-            f"peak on one thread and {fig('W7: peak share float64 batch 32, 2 threads', '.0%', '')} "
-            "of two cores' on two (the GFLOP/s table in W7): a batch of 32 rows split across "
-            "two threads leaves each too little work between barriers."
+            f"{fig('W7: MLPClassifier sgd us a step', '.0f', ' us')}: a sequence of NumPy "
+            "calls on arrays of 32 rows, each with its own Python overhead. gdfast's products "
+            f"run at {fig('W7: peak share float64 batch 32, 1 thread', '.0%', '')} of one "
+            "core's FMA peak on one thread and "
+            f"{fig('W7: peak share float64 batch 32, 2 threads', '.0%', '')} of two cores' on "
+            "two (the GFLOP/s table in W7); two threads ran "
+            f"{fig('W7: sgd float64 threads gain')} the speed of one."
         ),
         "W7 adam, batch 32": (
             "adam's update adds "
-            f"{fig(\"W7: adam's extra us a step, 1 thread\", '.1f', ' us')} a step on one thread "
-            f"({fig(\"W7: adam's extra us a step, 2 threads\", '.1f', ' us')} on two) to "
+            f"{fig('W7: adam extra us a step, 1 thread', '.1f', ' us')} a step on one thread "
+            f"({fig('W7: adam extra us a step, 2 threads', '.1f', ' us')} on two) to "
             "plain SGD's: every 32 rows it reads and writes the 10,819 parameters, the "
             "gradient and both moment vectors, with a square root and a division per "
             "parameter, a cost per step that a larger batch spreads over more rows. "
-            "MLPClassifier's adam step costs about what its sgd step costs (NumPy's call "
-            "overhead dominates both), so the ratio is lower with adam than with sgd."
+            "MLPClassifier's adam step costs "
+            f"{fig('W7: MLPClassifier adam us a step', '.0f', ' us')} against its sgd step's "
+            f"{fig('W7: MLPClassifier sgd us a step', '.0f', ' us')}: its fixed cost per step "
+            "hides most of adam's extra work, gdfast's does not."
         ),
         "W7 adam, batch 200": (
-            "On 200 rows a step MLPClassifier spends most of its time in OpenBLAS's products "
-            "rather than in Python, and the products bound gdfast too: they run at "
+            "On 200 rows a step MLPClassifier's fixed cost per step is spread over 6 times "
+            "more rows than at 32, so it runs "
+            f"{fig('W7: MLPClassifier adam 200 / adam 32')} faster than with batches of 32 "
+            "and gdfast's margin shrinks; gdfast's products at batch 200 run at "
             f"{fig('W7: peak share float64 batch 200, 1 thread', '.0%', '')} of one core's "
-            f"FMA peak on one thread ({fig('W7: peak share float64 batch 200, 2 threads', '.0%', '')} "
-            "of two cores' on two; the GFLOP/s table in W7)."
+            "FMA peak on one thread "
+            f"({fig('W7: peak share float64 batch 200, 2 threads', '.0%', '')} of two cores' on "
+            "two; the GFLOP/s table in W7)."
         ),
         "W7 float32: gdfast / PyTorch": (
             "A PyTorch eager step (index, three `Linear`, loss, backward, `optimizer.step`) "
@@ -1292,7 +1306,7 @@ def write_markdown(report: Report, path: Path, png: Path | None) -> None:
             elif len(fast) == 1:
                 speedup = f"{fast[0].rate / e.rate:.2f}x"
             else:
-                speedup = ", ".join(f"{f.rate / e.rate:.2f}x ({f.name})" for f in fast)
+                speedup = ", ".join(f"{f.rate / e.rate:.2f}x ({f.tag or f.name})" for f in fast)
             raced = f"{e.samples:,}" + (f" ({e.note})" if e.note else "")
             loss = "" if e.loss is None else f"{e.loss:.6g}"
             if accuracies:
@@ -1375,7 +1389,7 @@ def write_chart(report: Report, png: Path) -> None:
     import matplotlib.pyplot as plt
 
     targets = [t for t in report.targets if t.chart]
-    fig, ax = plt.subplots(figsize=(10, 4.8), dpi=110)
+    fig, ax = plt.subplots(figsize=(max(10.0, 0.8 * len(targets)), 4.8), dpi=110)
     xs = range(len(targets))
     colors = ["#2e7d32" if t.met else "#c62828" for t in targets]
     ax.bar(xs, [t.measured for t in targets], color=colors, width=0.6)

@@ -188,7 +188,7 @@ W7 = dict(
 W7_RUNS: dict[str, dict[str, Any]] = {
     "sgd": {},
     "adam": dict(solver="adam", learning_rate_init=1e-3),
-    "adam 200": dict(solver="adam", learning_rate_init=1e-3, batch_size=200),
+    "adam200": dict(solver="adam", learning_rate_init=1e-3, batch_size=200),
 }
 # W7's network and plain SGD in gdfast.fit's vocabulary (the GFLOP/s series over batch sizes)
 W7_FIT: dict[str, Any] = dict(
