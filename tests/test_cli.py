@@ -11,7 +11,8 @@ import sys
 import numpy as np
 import pytest
 
-from gdfast.datasets import load_houses
+from gdfast.cli import DEMO_DIGITS, demo_network_fits
+from gdfast.datasets import load_houses, make_segment_digits
 
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -37,8 +38,15 @@ def assert_one_line_error(out: subprocess.CompletedProcess, *words: str) -> None
         assert word in out.stderr, out.stderr
 
 
-def test_demo_prints_the_three_methods_near_the_optimum(tmp_path):
-    out = run("demo", cwd=tmp_path)
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """``gdfast demo`` run once, as a user runs it, in a directory of its own."""
+    cwd = tmp_path_factory.mktemp("demo")
+    return run("demo", cwd=cwd), cwd
+
+
+def test_demo_prints_the_three_methods_near_the_optimum(demo_run):
+    out, tmp_path = demo_run
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     optimum = float(next(line for line in lines if line.startswith("optimal loss")).split()[-1])
@@ -54,6 +62,43 @@ def test_demo_prints_the_three_methods_near_the_optimum(tmp_path):
     if HAS_MATPLOTLIB:
         assert (tmp_path / "gdfast-demo.png").read_bytes()[:8] == PNG_SIGNATURE
         assert lines[-1].startswith("wrote gdfast-demo.png")
+
+
+def _accuracy_by_numpy_forward_pass(res, X, y):
+    """The share of X's labels a fit predicts, from its weights alone."""
+    if res.coefs is None:
+        scores = X @ res.coef.T + res.intercept
+    else:
+        scores = X
+        for i, (W, b) in enumerate(zip(res.coefs, res.intercepts)):
+            scores = scores @ W + b
+            if i < len(res.coefs) - 1:
+                scores = np.maximum(scores, 0)  # relu
+    return float(np.mean(res.classes[np.argmax(scores, axis=1)] == y))
+
+
+def test_demo_network_row_beats_the_linear_row_by_a_numpy_forward_pass(demo_run):
+    out, _ = demo_run
+    assert out.returncode == 0, out.stderr
+    rows = {
+        line.split()[0]: line.split()
+        for line in out.stdout.splitlines()
+        if line.startswith(("linear ", "network (64,) "))
+    }
+    assert set(rows) == {"linear", "network"}, out.stdout
+    # the held-out glyphs, drawn here from the generator, not taken from the demo
+    X, y = make_segment_digits(DEMO_DIGITS["n_samples"], random_state=DEMO_DIGITS["random_state"])
+    X_test, y_test = X[-DEMO_DIGITS["n_test"] :], y[-DEMO_DIGITS["n_test"] :]
+    _, results, _ = demo_network_fits()  # the same seeds: the same weights as the command's
+    assert results["network"].coefs is not None and results["linear"].coefs is None
+    assert [W.shape for W in results["network"].coefs] == [(63, 64), (64, 10)]
+    accuracy = {name: _accuracy_by_numpy_forward_pass(res, X_test, y_test)
+                for name, res in results.items()}  # fmt: skip
+    assert accuracy["network"] > 0.9 and accuracy["linear"] < 0.85
+    assert accuracy["network"] > accuracy["linear"] + 0.1
+    for name, cells in rows.items():
+        printed = next(c for c in cells if c.endswith("%"))
+        assert printed == f"{accuracy[name]:.1%}", (name, cells)
 
 
 def test_demo_without_matplotlib_prints_the_table_and_says_how_to_get_the_plot(tmp_path):

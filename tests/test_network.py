@@ -4,6 +4,8 @@ written out by hand."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -248,3 +250,51 @@ def test_nan_in_X_is_an_error_and_divergence_is_reported():
         res = gdfast.fit(X * 1e3, X[:, 0] * 1e6, hidden_layer_sizes=(8,), eta0=10.0, max_iter=50)
     assert res.stop_reason == "diverged"
     assert all(np.isfinite(c).all() for c in res.coefs)
+
+
+@pytest.mark.parametrize(
+    "loss, activation, eta0",
+    [
+        ("softmax", "relu", 1e3),  # finite throughout: the loss explodes, the weights do not
+        ("log_loss", "relu", 1e6),
+        ("softmax", "tanh", 1e6),
+        ("squared_error", "logistic", 10.0),
+        ("squared_error", "relu", 1e6),  # NaN and inf
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_an_exploding_loss_stops_diverged_with_a_warning_and_finite_weights(
+    loss, activation, eta0, dtype
+):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 6)).astype(dtype)
+    labels = np.argmax(X[:, :3], axis=1)
+    y = 100.0 * X[:, 0] if loss == "squared_error" else labels
+    params = dict(loss=loss, hidden_layer_sizes=(16,), activation=activation, max_iter=30,
+                  random_state=0)  # fmt: skip
+    with pytest.warns(RuntimeWarning, match="the loss diverged in epoch") as caught:
+        res = gdfast.fit(X, y, eta0=eta0, **params)
+    assert len(caught) == 1 and res.stop_reason == "diverged" and not res.converged
+    assert all(np.isfinite(a).all() for a in [*res.coefs, *res.intercepts, res.coef])
+    assert np.isfinite(res.loss_history).all()
+    # the kept weights predict: finite decision values, the fit's own dtype
+    assert np.isfinite(res.decision_function(X)).all() and res.coef.dtype == dtype
+
+
+def test_a_warm_start_near_the_optimum_is_not_mistaken_for_divergence():
+    # the first update's loss of a trained network is tiny; the floor of the loss scale
+    # (the best constant prediction's loss) keeps a noisier later epoch from counting
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 4))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    params = dict(loss="log_loss", hidden_layer_sizes=(32,), random_state=0)
+    trained = gdfast.fit(X, y, optimizer="adam", eta0=0.01, max_iter=300, tol=None, **params)
+    assert trained.loss_history[-1] < 0.05
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        noisy = gdfast.fit(
+            X, y, method="sgd", eta0=0.5, max_iter=5, tol=None, coef_init=trained.coefs,
+            intercept_init=trained.intercepts, **params,
+        )  # fmt: skip
+    assert noisy.stop_reason == "max_iter"
+    assert noisy.loss_history.max() > 10 * trained.loss_history[-1]  # far above where it began

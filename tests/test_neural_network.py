@@ -197,6 +197,21 @@ def test_diverging_network_warns_and_keeps_finite_weights():
     assert all(np.isfinite(c).all() for c in est.coefs_)
 
 
+def test_exploding_classifier_loss_warns_and_keeps_finite_weights():
+    # finite weights, a log loss of 1e18 after one epoch: scikit-learn carries on with
+    # the garbage; gdfast stops, warns and keeps the weights from before the epoch
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5))
+    y = np.argmax(X[:, :3], axis=1)
+    est = GDMLPClassifier((32,), solver="sgd", learning_rate_init=1e3, momentum=0.0, max_iter=50,
+                          random_state=0)  # fmt: skip
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        est.fit(X, y)
+    assert est.result_.stop_reason == "diverged"
+    assert all(np.isfinite(a).all() for a in [*est.coefs_, *est.intercepts_])
+    assert np.isfinite(est.predict_proba(X)).all() and set(est.predict(X)) <= {0, 1, 2}
+
+
 def test_fit_api_trains_a_network_through_every_method(digits):
     X, X_test, y, y_test = digits
     for method in ("batch", "minibatch", "sgd"):

@@ -41,20 +41,62 @@ def test_ctrl_c_stops_a_long_epoch_within_a_second(method):
     assert np.isfinite(params).all()
 
 
-def test_sigint_during_fit_raises_keyboard_interrupt_in_a_real_process():
-    script = textwrap.dedent(
-        """
-        import numpy as np, gdfast, sys
+# rows of one network epoch: each takes several seconds here (sgd makes ~30 k updates/s)
+NETWORK_EPOCH_ROWS = {"sgd": 200_000, "minibatch": 1_000_000, "batch": 1_000_000}
+
+
+@pytest.mark.parametrize("method", ["sgd", "minibatch", "batch"])
+def test_ctrl_c_stops_a_long_network_epoch_within_a_second(method):
+    # the linear test above, for a 100-64-64-1 network: Ctrl-C after 0.2 s of a long epoch
+    from gdfast._network import NetworkLayout
+
+    X, y = make_regression(n=1000, d=100)
+    order = np.tile(np.arange(1000), NETWORK_EPOCH_ROWS[method] // 1000)
+    layout = NetworkLayout((100, 64, 64, 1), "relu")
+    params = layout.glorot(np.random.RandomState(0), np.float64)
+    config = kernel_config(
+        method=method, batch_size=32, eta0=1e-4, layer_sizes=np.array(layout.layer_sizes),
+        activation="relu", penalty_l2_per_batch=0.0,
+    )  # fmt: skip
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    start = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        _core.run_epoch(X, y, None, order, params, **config)
+        time.sleep(5)  # not reached when the epoch is interrupted; fails the timing below if it is
+    timer.join()
+    assert time.perf_counter() - start < 1.2
+    assert np.isfinite(params).all()
+
+
+FIT_UNTIL_INTERRUPTED = {
+    "linear": """
         X = np.random.default_rng(0).normal(size=(200_000, 50))
         y = X @ np.ones(50)
+        params = dict(method="sgd", max_iter=100_000, tol=None)
+    """,
+    "network": """
+        X = np.random.default_rng(0).normal(size=(200_000, 50))
+        y = (X[:, 0] * X[:, 1] > 0).astype(int)
+        params = dict(loss="log_loss", hidden_layer_sizes=(64, 64), method="minibatch",
+                      max_iter=100_000, tol=None, random_state=0)
+    """,
+}
+
+
+@pytest.mark.parametrize("model", ["linear", "network"])
+def test_sigint_during_fit_raises_keyboard_interrupt_in_a_real_process(model):
+    script = textwrap.dedent(FIT_UNTIL_INTERRUPTED[model]) + textwrap.dedent(
+        """
         print("ready", flush=True)
         try:
-            gdfast.fit(X, y, method="sgd", max_iter=100_000, tol=None)
+            gdfast.fit(X, y, **params)
         except KeyboardInterrupt:
             print("interrupted", flush=True)
             sys.exit(3)
         """
     )
+    script = "import numpy as np, gdfast, sys\n" + script
     proc = subprocess.Popen(
         [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

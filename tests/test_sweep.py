@@ -110,6 +110,52 @@ def test_classifier_and_sparse_input():
     assert sweep.best is not None and list(sweep.best.classes) == [0, 1]
 
 
+NETWORK = dict(
+    loss="softmax", hidden_layer_sizes=(16,), activation="relu", method="minibatch",
+    batch_size=32, max_iter=8, random_state=0,
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def network_sweep():
+    X, y = make_classification(n=600, d=6, n_classes=3)
+    with pytest.warns(RuntimeWarning) as caught:  # eta0=1000 blows the network up
+        sweep = gdfast.sweep(X, y, eta0=[1000.0, 0.3, 0.03, 0.003], n_jobs=2, **NETWORK)
+    assert len(caught) == 1 and "eta0=1000" in str(caught[0].message)
+    return X, y, sweep
+
+
+def test_network_sweep_equals_separate_fits_with_the_same_seed(network_sweep):
+    X, y, sweep = network_sweep
+    for eta, res in sweep.results.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            alone = gdfast.fit(X, y, eta0=eta, **NETWORK)
+        assert len(caught) == (eta == 1000.0)  # the diverged fit warns alone, not in the sweep
+        np.testing.assert_array_equal(res.loss_history, alone.loss_history)
+        for a, b in zip([*res.coefs, *res.intercepts], [*alone.coefs, *alone.intercepts]):
+            np.testing.assert_array_equal(a, b)
+        assert res.stop_reason == alone.stop_reason and res.n_epochs == alone.n_epochs
+        assert res.coef is not None and res.params["n_threads"] == 1
+    assert sweep.diverged == (1000.0,)
+    assert all(np.isfinite(W).all() for W in sweep.results[1000.0].coefs)
+    best = sweep.best
+    assert best is not None and sweep.best_eta0 in (0.3, 0.03)
+    assert np.mean(best.predict(X) == y) > 0.9
+
+
+def test_network_sweep_table_names_the_network(network_sweep):
+    _, _, sweep = network_sweep
+    lines = sweep.table().splitlines()
+    assert lines[0] == "gdfast.sweep: minibatch, softmax, network (16,) relu, 4 learning rates"
+    rows = {float(line[1:].split()[0]): line[1:].split() for line in lines[2:6]}
+    assert rows[1000.0][3] == "-" and rows[1000.0][4] == "diverged"
+    for eta in (0.3, 0.03, 0.003):
+        res = sweep.results[eta]
+        assert int(rows[eta][1]) == res.n_epochs
+        assert float(rows[eta][3]) == pytest.approx(res.loss_history[-1], rel=1e-3)
+
+
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
@@ -186,6 +232,13 @@ class TestPlot:
         assert len(ax.get_lines()) == 2  # one smoothed curve per rate, no raw noise
         assert len(ax.get_lines()[0].get_ydata()) == 4000 - 100 + 1  # window 100: 4,000 updates
         assert ax.get_xlabel() == "update" and ax.get_yscale() == "linear"
+
+    def test_network_sweep_plots_its_curves(self, network_sweep):
+        _, _, sweep = network_sweep
+        ax = sweep.plot()
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert legend[0] == "eta0=1000 (diverged)" and len(legend) == 4
+        assert "network (16,) relu" in ax.get_title()
 
     def test_against_time(self, data):
         X, y = data

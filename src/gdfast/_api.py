@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from functools import partial
@@ -19,7 +20,15 @@ from ._loop import (
     is_finite_epoch,
     warn_diverged,
 )
-from ._network import ACTIVATIONS, NETWORK_LOSSES, NetworkLayout, check_hidden_layer_sizes
+from ._network import (
+    ACTIVATIONS,
+    LOSS_EXPLOSION_FACTOR,
+    NETWORK_LOSSES,
+    NetworkLayout,
+    check_hidden_layer_sizes,
+    constant_model_loss,
+    loss_scale,
+)
 from ._result import EpochInfo, FitResult
 from ._schedules import (
     PER_UPDATE,
@@ -601,6 +610,10 @@ class TrainingState:
         # by eta_old / eta_new so that the steps stay scikit-learn's.
         self.velocity_as_step = False
         self.last_eta: float | None = None
+        # a network's loss scale, set by its first epoch: an epoch loss above
+        # LOSS_EXPLOSION_FACTOR times it has diverged (``exploded``), finite or not
+        self.loss_scale: float | None = None
+        self.exploded = False
         # the keyword arguments of the epoch kernel; t and eta0 change between epochs
         self.config: dict[str, Any] = dict(
             n_outputs=n_outputs,
@@ -685,6 +698,16 @@ class TrainingState:
         if self.network is None:
             return None, None
         return self.network.split(self.reported_params().copy())
+
+    def loss_exploded(self, epoch_loss: float) -> bool:
+        """A network's epoch loss is over LOSS_EXPLOSION_FACTOR times its loss scale."""
+        scale = self.loss_scale
+        return (
+            self.network is not None
+            and scale is not None
+            and 0 < scale < math.inf
+            and epoch_loss > LOSS_EXPLOSION_FACTOR * scale
+        )
 
     def decision_function(self, X: Any) -> np.ndarray:
         """The model's decision values on X."""
@@ -800,6 +823,13 @@ def run_fit(
         if x_check is None:
             check_X_finite(X)
         n_updates_max = {"sgd": n_train, "minibatch": -(-n_train // p["batch_size"]), "batch": 1}
+        # a network's first epoch ever sets its loss scale from its first update's loss
+        # (at the initial weights), which the kernel records for free
+        constant_loss = (
+            constant_model_loss(y_enc, p["loss"])
+            if state.network is not None and state.loss_scale is None
+            else None
+        )
         start = time.perf_counter()
         for _ in range(p["max_iter"]):
             epoch = state.epochs_done
@@ -813,7 +843,8 @@ def run_fit(
                 # keep the step-unit velocity across a change of rate (see TrainingState)
                 config["optimizer_state"] *= state.last_eta / eta
             state.last_eta = eta
-            if records.update_losses is not None:
+            setting_scale = constant_loss is not None and state.loss_scale is None
+            if records.update_losses is not None or setting_scale:
                 config["update_losses"] = np.empty(n_updates_max[p["method"]])
             last_good = flat.copy()
             last_average = None if average is None else average.copy()
@@ -821,13 +852,28 @@ def run_fit(
             if x_check is not None:
                 x_check.result()  # NaN or inf in X: its ValueError, before the epoch is used
                 x_check = None
+            if setting_scale:
+                assert constant_loss is not None
+                state.loss_scale = loss_scale(float(config["update_losses"][0]), constant_loss)
+                if records.update_losses is None:
+                    config["update_losses"] = None
             epoch_loss = loss_sum / n_train
-            if not is_finite_epoch(epoch_loss, flat, average):
+            finite = is_finite_epoch(epoch_loss, flat, average)
+            exploded = finite and state.loss_exploded(epoch_loss)
+            if exploded or not finite:
                 flat[:] = last_good
                 if average is not None and last_average is not None:
                     average[:] = last_average
                 stop_reason = "diverged"
-                warn_diverged(epoch + 1, p["eta0"], "the last finite coefficients")
+                state.exploded = exploded
+                if exploded:
+                    why = (
+                        f": its mean loss {epoch_loss:.3g} is over {LOSS_EXPLOSION_FACTOR:,.0f} "
+                        f"times the {state.loss_scale:.3g} it started from"
+                    )
+                    warn_diverged(epoch + 1, p["eta0"], "the weights from before it", why)
+                else:
+                    warn_diverged(epoch + 1, p["eta0"], "the last finite coefficients")
                 break
             config["t"] += n_updates
             state.epochs_done += 1

@@ -64,9 +64,9 @@ def is_finite_epoch(epoch_loss: float, *arrays: np.ndarray | None) -> bool:
     )
 
 
-def warn_diverged(epoch: int, eta0: float, kept: str) -> None:
+def warn_diverged(epoch: int, eta0: float, kept: str, why: str = "") -> None:
     warnings.warn(
-        f"gdfast: the loss diverged in epoch {epoch} (eta0={eta0:g}); returning {kept}. "
+        f"gdfast: the loss diverged in epoch {epoch} (eta0={eta0:g}){why}; returning {kept}. "
         "Lower eta0.",
         RuntimeWarning,
         stacklevel=4,

@@ -36,6 +36,37 @@ def check_hidden_layer_sizes(value: Any) -> tuple[int, ...]:
     return tuple(checked)
 
 
+# A network's epoch loss above this many times its loss scale (see loss_scale) has
+# diverged: the loss of a network grows without bound long before its weights overflow
+# (a relu network's logits multiply layer by layer; the log losses are linear in them).
+LOSS_EXPLOSION_FACTOR = 1e4
+
+
+def constant_model_loss(y: np.ndarray, loss: str) -> float:
+    """The mean loss of the best constant prediction on the encoded targets ``y``
+    (class indices for softmax, +-1 per output for log_loss, values for
+    squared_error), as the compiled network defines its losses: the scale a
+    trained network's loss lies below."""
+    if loss == "softmax":
+        p = np.bincount(y.astype(np.intp)) / y.shape[0]
+        p = p[p > 0]
+        return float(-(p * np.log(p)).sum())
+    targets = y.reshape(y.shape[0], -1)
+    if loss == "log_loss":
+        q = np.clip((targets > 0).mean(axis=0), 1e-300, 1 - 1e-16)
+        return float(-(q * np.log(q) + (1 - q) * np.log1p(-q)).sum())
+    return float(0.5 * np.mean(np.var(targets, axis=0, dtype=np.float64)))
+
+
+def loss_scale(first_update_loss: float, constant_loss: float) -> float:
+    """What a network's epoch losses are compared with to tell divergence: the larger
+    of its loss at the start (the first update's, at the initial weights) and the
+    best constant prediction's (a floor, for a start that is already a good fit)."""
+    if not np.isfinite(first_update_loss):
+        return constant_loss
+    return max(first_update_loss, constant_loss)
+
+
 def _activate(name: str, z: np.ndarray) -> np.ndarray:
     if name == "relu":
         return np.maximum(z, 0)

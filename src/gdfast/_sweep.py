@@ -90,9 +90,7 @@ class SweepResult:
             )
         widths = [max(len(row[i]) for row in rows) for i in range(len(heads))]
         markers = [" ", *("*" if eta == self.best_eta0 else " " for eta in self.results)]
-        lines = [
-            f"gdfast.sweep: {p.get('method')}, {p.get('loss')}, {len(self.results)} learning rates"
-        ]
+        lines = [f"gdfast.sweep: {_describe(p)}, {len(self.results)} learning rates"]
         for marker, row in zip(markers, rows):
             cells = (
                 c.ljust(w) if h == "stop_reason" else c.rjust(w)
@@ -141,7 +139,7 @@ class SweepResult:
             for eta, res in self.results.items()
         }
         p = next(iter(self.results.values())).params
-        title = f"gdfast.sweep: {p.get('method')}, {p.get('loss')}"
+        title = f"gdfast.sweep: {_describe(p)}"
         return plot_curves(curves, ax=ax, x=x, window=window, logy=logy, title=title)
 
     def __repr__(self) -> str:
@@ -283,6 +281,15 @@ def _run(
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         return {eta: future.result() for future, eta in futures.items()}
+
+
+def _describe(p: dict[str, Any]) -> str:
+    """The method and loss of the fits, and their network if they train one."""
+    text = f"{p.get('method')}, {p.get('loss')}"
+    hidden = p.get("hidden_layer_sizes")
+    if hidden is not None:
+        text += f", network {tuple(hidden)} {p.get('activation')}"
+    return text
 
 
 def _check_rates(eta0: Any) -> list[float]:
