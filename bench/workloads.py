@@ -511,21 +511,29 @@ def _compile(source: str, output: str, flags: list[str], fallback: list[str]) ->
     return binary
 
 
+def _run_compiled(
+    source: str, flags: list[str], fallback: list[str], args: list[int]
+) -> str | None:
+    """The stdout of ``bench/<source>`` (compiled by :func:`_compile`) run with ``args``;
+    None without gcc."""
+    binary = _compile(source, Path(source).stem, flags, fallback)
+    if binary is None:
+        return None
+    return subprocess.run(
+        [str(binary), *map(str, args)], capture_output=True, text=True, check=True
+    ).stdout
+
+
 def c_read_bandwidth(
     thread_counts: list[int], mib: int = 1024, repeats: int = 7
 ) -> dict[int, float] | None:
     """Median GB/s of ``bench/bandwidth.c`` per thread count, or None without gcc."""
-    binary = _compile(
-        "bandwidth.c", "bandwidth", ["-O3", "-march=native", "-fopenmp"], ["-O3", "-fopenmp"]
-    )
-    if binary is None:
+    out = _run_compiled(
+        "bandwidth.c", ["-O3", "-march=native", "-fopenmp"], ["-O3", "-fopenmp"],
+        [mib, repeats, *thread_counts],
+    )  # fmt: skip
+    if out is None:
         return None
-    out = subprocess.run(
-        [str(binary), str(mib), str(repeats), *map(str, thread_counts)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
     found = re.findall(r"threads=(\d+) best_gbs=([\d.]+) median_gbs=([\d.]+)", out)
     return {int(t): float(median) for t, _, median in found}
 
@@ -538,17 +546,12 @@ def c_fma_peak(
 
     The best of ``repeats`` runs of ``millions`` million iterations of 12 FMA chains (a
     peak, so the best run, not the median)."""
-    binary = _compile(
-        "fma_peak.c", "fma_peak", ["-O2", "-march=native", "-fopenmp"], ["-O2", "-fopenmp"]
-    )
-    if binary is None:
+    out = _run_compiled(
+        "fma_peak.c", ["-O2", "-march=native", "-fopenmp"], ["-O2", "-fopenmp"],
+        [millions, repeats, *thread_counts],
+    )  # fmt: skip
+    if out is None:
         return None
-    out = subprocess.run(
-        [str(binary), str(millions), str(repeats), *map(str, thread_counts)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
     found = re.findall(r"dtype=(\w+) threads=(\d+) best_gflops=([\d.]+) \S+ isa=(\S+)", out)
     peaks = {(dtype, int(t)): float(best) for dtype, t, best, _ in found}
     return peaks, found[0][3] if found else "?"
