@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -283,6 +284,21 @@ def default_params(**changes: Any) -> dict[str, Any]:
         raise TypeError(f"unknown parameter(s): {', '.join(sorted(unknown))}")
     params.update(changes)
     return params
+
+
+@dataclass(frozen=True)
+class ChunkedRows:
+    """Rows held elsewhere (the row chunks of a dask array, on the workers), as the
+    epoch loop of :func:`run_fit` sees them: their shape, their dtype and the labels of
+    their targets, which were encoded and checked where the rows are. Only the kernel
+    reaches the rows themselves, through ``chunks``.
+    """
+
+    shape: tuple[int, int]
+    dtype: np.dtype
+    classes: np.ndarray | None
+    n_outputs: int
+    chunks: Any
 
 
 def compiled_epoch(X: np.ndarray | CsrData, *args: Any, **config: Any) -> tuple[float, int]:
@@ -760,8 +776,11 @@ def run_fit(
     updated in place. ``classes`` fixes the label set of a new state.
     """
     p = _check_params(params)
-    # the pass over X for NaN / inf comes below, overlapped with the first epoch
-    X = check_X(X, dtype=None if state is None else state.dtype, finite=False)
+    # rows held elsewhere were checked where they are (gdfast.dask)
+    chunked = isinstance(X, ChunkedRows)
+    if not chunked:
+        # the pass over X for NaN / inf comes below, overlapped with the first epoch
+        X = check_X(X, dtype=None if state is None else state.dtype, finite=False)
     if p["parallel"] == "hogwild" and isinstance(X, CsrData) and p["penalty"] is not None:
         raise ValueError(
             "parallel: 'hogwild' on sparse X needs penalty=None: without the shared scale "
@@ -770,7 +789,7 @@ def run_fit(
     n_samples, n_features = X.shape
     dtype = X.dtype
     network = p["hidden_layer_sizes"] is not None
-    y_raw = check_y_shape(y, n_samples, allow_2d=network)
+    y_raw = y if chunked else check_y_shape(y, n_samples, allow_2d=network)
     if state is not None:
         if n_features != state.n_features:
             raise ValueError(
@@ -779,7 +798,10 @@ def run_fit(
         classes = state.classes
     elif classes is not None:
         classes = np.unique(np.asarray(classes))
-    y_enc, classes, n_outputs = _encode_targets(y_raw, p["loss"], dtype, classes, network)
+    if chunked:
+        y_enc, classes, n_outputs = y_raw, X.classes, X.n_outputs
+    else:
+        y_enc, classes, n_outputs = _encode_targets(y_raw, p["loss"], dtype, classes, network)
     if state is None:
         state = TrainingState(p, n_features, dtype, classes, n_outputs, coef_init, intercept_init)
     sw = check_sample_weight(sample_weight, n_samples, dtype)
@@ -811,7 +833,8 @@ def run_fit(
     rules = StoppingRules(p, state.adaptive_eta)
     report = EpochReport.create(p)
     stop_reason = "max_iter"
-    shuffled = p["shuffle"] and p["method"] != "batch"
+    # rows held elsewhere are shuffled where they are, by the kernel
+    shuffled = p["shuffle"] and p["method"] != "batch" and not chunked
     orders = (
         _EpochOrders(rng, n_train, train, p["max_iter"], state.compose_orders) if shuffled else None
     )
@@ -820,7 +843,7 @@ def run_fit(
     # and the fit raises before it uses that epoch.
     x_check = orders.alongside(check_X_finite, X) if orders is not None else None
     try:
-        if x_check is None:
+        if x_check is None and not chunked:
             check_X_finite(X)
         n_updates_max = {"sgd": n_train, "minibatch": -(-n_train // p["batch_size"]), "batch": 1}
         # a network's first epoch ever sets its loss scale from its first update's loss

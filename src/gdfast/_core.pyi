@@ -44,7 +44,24 @@ def run_epoch(
     layer_sizes: npt.NDArray[np.int64] | None = None,
     activation: str = "relu",
     penalty_l2_per_batch: float = 0.0,
+    gradient_sum: npt.NDArray[np.floating] | None = None,
+    gradient_loss_sum: float = 0.0,
+    n_samples: int = -1,
 ) -> tuple[float, int]: ...
+def linear_gradient_sum(
+    X: npt.NDArray[np.floating]
+    | tuple[npt.NDArray[np.floating], npt.NDArray[np.integer], npt.NDArray[np.integer], int],
+    y: npt.NDArray[np.floating],
+    sample_weight: npt.NDArray[np.floating] | None,
+    params: npt.NDArray[np.floating],
+    *,
+    n_outputs: int,
+    fit_intercept: bool,
+    loss: str,
+    epsilon: float,
+    class_weight: npt.NDArray[np.float64] | None,
+    n_threads: int,
+) -> tuple[float, npt.NDArray[np.floating]]: ...
 def network_gradient(
     X: npt.NDArray[np.floating]
     | tuple[npt.NDArray[np.floating], npt.NDArray[np.integer], npt.NDArray[np.integer], int],

@@ -40,7 +40,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from . import dask as on_dask
 from ._api import (
+    ChunkedRows,
     TrainingState,
     compiled_epoch,
     default_params,
@@ -49,6 +51,7 @@ from ._api import (
 from ._losses import predict_proba_from_scores
 from ._result import EpochInfo, FitResult
 from ._validation import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
+from .dask import is_dask_array
 
 __all__ = ["GDClassifier", "GDRegressor"]
 
@@ -103,7 +106,16 @@ class _GDBase(BaseEstimator):
         return default_params(**params)
 
     # --- data ---------------------------------------------------------------
-    def _validate_training_data(self, X: Any, y: Any, *, reset: bool) -> tuple[Any, np.ndarray]:
+    def _validate_training_data(self, X: Any, y: Any, *, reset: bool) -> tuple[Any, Any]:
+        if is_dask_array(X):  # checked on the workers, by gdfast.dask.prepare
+            if reset:
+                self.n_features_in_ = int(X.shape[1])
+            elif X.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                    f"{self.n_features_in_} features as input."
+                )
+            return X, y
         # gdfast checks X for NaN / inf itself (one pass, not two); y is checked here.
         return validate_data(
             self,
@@ -149,16 +161,24 @@ class _GDBase(BaseEstimator):
             params = self._gdfast_params(max_iter=1, tol=None, early_stopping=False, progress=False)
         else:
             params = self._gdfast_params()
-        sw = self._sample_weight(sample_weight, X)
         state: TrainingState | None = getattr(self, "_state", None) if partial else None
         if state is not None:
             # work on a copy: an interrupted partial_fit leaves the estimator as it was
             state = copy.deepcopy(state)
+        kernel: Any = compiled_epoch
+        if is_dask_array(X):  # the rows stay on the workers (gdfast.dask)
+            known = classes if state is None else state.classes
+            X, y = on_dask.prepare(X, y, sample_weight, params, np.random.default_rng(), known)
+            classes, sw, kernel = X.classes, None, on_dask.epoch_on_workers
+        else:
+            sw = self._sample_weight(sample_weight, X)
         if state is None:
             state = TrainingState.for_labels(
                 params, X.shape[1], X.dtype, classes, coef_init, intercept_init
             )
-        result = run_fit(X, y, params, kernel=compiled_epoch, sample_weight=sw, state=state)
+        if isinstance(X, ChunkedRows):
+            X.chunks.rng = state.rng  # the chunks' permutations carry on across partial_fit
+        result = run_fit(X, y, params, kernel=kernel, sample_weight=sw, state=state)
         self._state = state
         self._set_fitted(result, partial=partial)
         if not partial:
@@ -543,6 +563,8 @@ default="sgd"
         ndarray of shape (n_samples,)
             The predictions.
         """
+        if is_dask_array(X):
+            return on_dask.map_rows(X, self.predict, None, self.coef_.dtype)
         return self._scores(self._validate_X_predict(X)).ravel()
 
     def _public_shapes(self, result: FitResult) -> tuple[np.ndarray, np.ndarray]:
@@ -818,6 +840,13 @@ default="sgd"
         """
         self._check_own_params()
         X, y = self._validate_training_data(X, y, reset=True)
+        if is_dask_array(X):  # the classes: one da.unique pass on the workers
+            coef_init, intercept_init = self._warm_start_init(coef_init, intercept_init)
+            self._train(
+                X, y, partial=False, sample_weight=sample_weight, coef_init=coef_init,
+                intercept_init=intercept_init,
+            )  # fmt: skip
+            return self
         check_classification_targets(y)
         classes = np.unique(y)
         if classes.shape[0] < 2:
@@ -881,7 +910,8 @@ default="sgd"
                 f"was: {self.classes_!r}"
             )
         X, y = self._validate_training_data(X, y, reset=first_call)
-        check_classification_targets(y)
+        if not is_dask_array(X):
+            check_classification_targets(y)
         self._train(
             X,
             y,
@@ -911,6 +941,10 @@ default="sgd"
             is predicted); a binary ``"softmax"`` model gives the difference of
             its two rows' scores, the log-odds of ``classes_[1]``.
         """
+        if is_dask_array(X):
+            binary = self.coef_.shape[0] == 1 or len(self.classes_) == 2
+            n_columns = None if binary else len(self.classes_)
+            return on_dask.map_rows(X, self.decision_function, n_columns, self.coef_.dtype)
         scores = self._scores(self._validate_X_predict(X))
         if scores.shape[1] == 1:
             return scores.ravel()
@@ -932,6 +966,8 @@ default="sgd"
             The label of the highest score (two classes: ``classes_[1]`` where
             the decision function is positive).
         """
+        if is_dask_array(X):
+            return on_dask.map_rows(X, self.predict, None, self.classes_.dtype)
         scores = self.decision_function(X)
         if scores.ndim == 1:
             index = (scores > 0).astype(np.intp)
@@ -966,6 +1002,8 @@ default="sgd"
         ndarray of shape (n_samples, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
+        if is_dask_array(X):
+            return on_dask.map_rows(X, self.predict_proba, len(self.classes_), self.coef_.dtype)
         scores = self._scores(self._validate_X_predict(X))
         if scores.shape[1] == 1:
             scores = scores.ravel()

@@ -151,6 +151,7 @@ struct Kernels {
     gdfast::EpochStats (*linear_epoch)(const EpochRequest<T>&);
     gdfast::EpochStats (*network_epoch)(const EpochRequest<T>&);
     double (*network_gradient)(const EpochRequest<T>&, T*);
+    double (*linear_gradient_sum)(const EpochRequest<T>&, T*);
   };
   const char* name;
   For<double> f64;
@@ -166,8 +167,8 @@ struct Kernels {
 
 #define GDFAST_KERNELS_OF(isa, label)                                                       \
   Kernels {                                                                                \
-    label, {&isa::run_epoch, &isa::run_network_epoch, &isa::network_gradient},             \
-        {&isa::run_epoch, &isa::run_network_epoch, &isa::network_gradient}                 \
+    label, {&isa::run_epoch, &isa::run_network_epoch, &isa::network_gradient, &isa::linear_gradient_sum}, \
+        {&isa::run_epoch, &isa::run_network_epoch, &isa::network_gradient, &isa::linear_gradient_sum}     \
   }
 
 Kernels select_kernels() {
@@ -272,7 +273,8 @@ py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<
                     int n_threads, const std::string& parallel,
                     std::optional<Array<double>>& update_losses,
                     const std::optional<Array<std::int64_t>>& layer_sizes, const std::string& activation,
-                    double penalty_l2_per_batch) {
+                    double penalty_l2_per_batch, const std::optional<Array<T>>& gradient_sum,
+                    double gradient_loss_sum, index_t n_samples) {
   EpochRequest<T> r;
   read_X(X, r);
   const index_t n = n_rows_of(r);
@@ -345,6 +347,15 @@ py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<
   }
 
   r.n_order = n;
+  if (gradient_sum) {
+    GDFAST_REQUIRE(!network && r.settings.method == gdfast::Method::batch && n == 0 && !order && n_samples >= 1,
+                   "gradient_sum: a linear model's batch epoch over X and y of 0 rows, without an order, "
+                   "with n_samples >= 1");
+    GDFAST_REQUIRE(gradient_sum->ndim() == 1 && gradient_sum->shape(0) == n_params,
+                   "gradient_sum: expected shape " + shape_text(n_params));
+    r.n_order = n_samples;
+    r.given = {gradient_sum->data(), gradient_loss_sum};
+  }
   if (order) {
     GDFAST_REQUIRE(order->ndim() == 1, "order: expected a 1-D array");
     r.n_order = order->shape(0);
@@ -374,6 +385,21 @@ py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<
   return py::make_tuple(stats.loss_sum, stats.n_updates);
 }
 
+// (loss sum, gradient) from one of the kernels' gradient entry points, without the GIL.
+template <class T>
+py::tuple gradient_of(EpochRequest<T>& r, index_t n_params, double (*kernel)(const EpochRequest<T>&, T*)) {
+  PythonSignals signals;
+  r.settings.stop = {&PythonSignals::poll, &signals};
+  Array<T> grad(n_params);
+  double loss_sum = 0.0;
+  {
+    py::gil_scoped_release no_gil;
+    loss_sum = kernel(r, grad.mutable_data());
+  }
+  if (std::isnan(loss_sum) && PyErr_Occurred()) throw py::error_already_set();
+  return py::make_tuple(loss_sum, grad);
+}
+
 template <class T>
 py::tuple network_gradient(const py::object& X, const Array<T>& y, const std::optional<Array<T>>& sample_weight,
                            const Array<T>& params, const Array<std::int64_t>& layer_sizes,
@@ -397,16 +423,33 @@ py::tuple network_gradient(const py::object& X, const Array<T>& y, const std::op
   r.penalty.l2 = static_cast<T>(penalty_l2);
   r.penalty.l2_per_batch = static_cast<T>(penalty_l2_per_batch);
   r.settings.n_threads = n_threads;
-  PythonSignals signals;
-  r.settings.stop = {&PythonSignals::poll, &signals};
-  Array<T> grad(n_params);
-  double loss_sum = 0.0;
-  {
-    py::gil_scoped_release no_gil;
-    loss_sum = kernels().of(r).network_gradient(r, grad.mutable_data());
-  }
-  if (std::isnan(loss_sum) && PyErr_Occurred()) throw py::error_already_set();
-  return py::make_tuple(loss_sum, grad);
+  return gradient_of(r, n_params, kernels().of(r).network_gradient);
+}
+
+// One chunk's sums of a linear model's batch gradient (gdfast.dask).
+template <class T>
+py::tuple linear_gradient_sum(const py::object& X, const Array<T>& y, const std::optional<Array<T>>& sample_weight,
+                              const Array<T>& params, index_t n_outputs, bool fit_intercept, const std::string& loss,
+                              double epsilon, const std::optional<Array<double>>& class_weight, int n_threads) {
+  EpochRequest<T> r;
+  read_X(X, r);
+  const index_t n = n_rows_of(r);
+  r.loss = parse_loss(loss);
+  const index_t n_params = read_model(y, n_outputs, std::nullopt, "relu", r);
+  GDFAST_REQUIRE(!sample_weight || (sample_weight->ndim() == 1 && sample_weight->shape(0) == n),
+                 "sample_weight: expected shape " + shape_text(n));
+  GDFAST_REQUIRE(params.ndim() == 1 && params.shape(0) == n_params, "params: expected shape " + shape_text(n_params));
+  GDFAST_REQUIRE(!class_weight || (class_weight->ndim() == 1 && class_weight->shape(0) == n_outputs),
+                 "class_weight: expected shape " + shape_text(n_outputs));
+  GDFAST_REQUIRE(n_threads >= 1, "n_threads: must be >= 1");
+  r.sample_weight = sample_weight ? sample_weight->data() : nullptr;
+  r.params = const_cast<T*>(params.data());  // read only: no update is made
+  r.fit_intercept = fit_intercept;
+  r.epsilon = epsilon;
+  r.class_weight = class_weight ? class_weight->data() : nullptr;
+  r.n_order = n;
+  r.settings.n_threads = n_threads;
+  return gradient_of(r, n_params, kernels().of(r).linear_gradient_sum);
 }
 
 // One step of an update rule on a gradient computed in Python (gdfast.minimize).
@@ -450,13 +493,22 @@ void register_functions(py::module_& m) {
         py::arg("average_start"), py::arg("t"), py::arg("n_threads"), py::arg("parallel"),
         py::arg("update_losses").noconvert().none(true),
         py::arg("layer_sizes").noconvert().none(true) = py::none(), py::arg("activation") = "relu",
-        py::arg("penalty_l2_per_batch") = 0.0,
+        py::arg("penalty_l2_per_batch") = 0.0, py::arg("gradient_sum").noconvert().none(true) = py::none(),
+        py::arg("gradient_loss_sum") = 0.0, py::arg("n_samples") = -1,
         "Run one epoch over `order` (None: all rows in storage order), updating `params`,\n"
         "`penalty_state`, `optimizer_state` and `average` in place. X is a dense array or\n"
         "(data, indices, indptr, n_features) of a CSR matrix with int64 indices.\n"
         "With `layer_sizes` (n_features, hidden..., n_outputs) the model is a network\n"
         "whose flat params are [W_1 | ... | W_L | b_1 | ... | b_L].\n"
+        "With `gradient_sum` (a batch epoch of a linear model over data held elsewhere: X and y\n"
+        "of 0 rows) the epoch applies that gradient sum and `gradient_loss_sum` over `n_samples`.\n"
         "Returns (sum of sample-weighted losses, number of updates).");
+  m.def("linear_gradient_sum", &linear_gradient_sum<T>, py::arg("X"), py::arg("y").noconvert(),
+        py::arg("sample_weight").noconvert().none(true), py::arg("params").noconvert(), py::kw_only(),
+        py::arg("n_outputs"), py::arg("fit_intercept"), py::arg("loss"), py::arg("epsilon"),
+        py::arg("class_weight").noconvert().none(true), py::arg("n_threads"),
+        "A linear model's (sum of sample-weighted losses, sum of sample-weighted gradients) over\n"
+        "all rows of X at `params`, without the penalty: one chunk's share of a batch gradient.");
   m.def("network_gradient", &network_gradient<T>, py::arg("X"), py::arg("y").noconvert(),
         py::arg("sample_weight").noconvert().none(true), py::arg("params").noconvert(), py::kw_only(),
         py::arg("layer_sizes").noconvert(), py::arg("activation"), py::arg("loss"), py::arg("penalty_l2"),

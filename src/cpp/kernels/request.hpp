@@ -67,6 +67,7 @@ struct EpochRequest {
   EpochSettings settings;
   double* update_losses = nullptr;
   NetworkShape network;
+  GradientSum<T> given;  // batch over data held elsewhere: the engine only applies it
 };
 
 // The instruction sets a kernel is compiled for; the binding picks the best
@@ -79,6 +80,8 @@ struct EpochRequest {
   EpochStats run_network_epoch(const EpochRequest<float>& request);   \
   double network_gradient(const EpochRequest<double>& request, double* grad); \
   double network_gradient(const EpochRequest<float>& request, float* grad);   \
+  double linear_gradient_sum(const EpochRequest<double>& request, double* grad); \
+  double linear_gradient_sum(const EpochRequest<float>& request, float* grad);   \
   }
 
 GDFAST_DECLARE_KERNELS(baseline)

@@ -44,6 +44,15 @@ struct EpochSettings {
   bool hogwild = false;  // sgd with the plain rule: lock-free threads (opt-in, not reproducible)
 };
 
+// Batch GD over data held elsewhere (the row chunks of a dask array, on the
+// workers): the sums there over all n_order samples, so that the epoch only
+// applies them. grad == nullptr: the engine computes the gradient itself.
+template <class T>
+struct GradientSum {
+  const T* grad = nullptr;
+  double loss = 0.0;
+};
+
 struct EpochStats {
   double loss_sum = 0.0;  // sum of sample-weighted losses, each at the parameters it was used with
   index_t n_updates = 0;
@@ -162,12 +171,13 @@ double accumulate_rows(const Data& X, const typename Model::value_type* y,
   }
 }
 
-// The mean gradient over `count` entries of the order, in scratch.grad.
+// The sum of the sample-weighted gradients over `count` entries of the order,
+// in scratch.grad; returns the sum of the sample-weighted losses.
 template <class Model, class Data>
-double mean_gradient(const Data& X, const typename Model::value_type* y,
-                     const typename Model::value_type* sample_weight, const index_t* order,
-                     index_t first, index_t count, index_t n_order, const Model& model,
-                     Scratch<Model>& s, int n_threads, const StopCheck& stop, bool& stopped) {
+double gradient_sum(const Data& X, const typename Model::value_type* y,
+                    const typename Model::value_type* sample_weight, const index_t* order,
+                    index_t first, index_t count, index_t n_order, const Model& model,
+                    Scratch<Model>& s, int n_threads, const StopCheck& stop, bool& stopped) {
   using T = typename Model::value_type;
   const index_t n_params = model.n_params();
   const index_t blocks = n_blocks_for(count);
@@ -203,6 +213,18 @@ double mean_gradient(const Data& X, const typename Model::value_type* y,
     }
   }
   (void)n_threads;
+  return loss;
+}
+
+// The mean gradient over `count` entries of the order, in scratch.grad.
+template <class Model, class Data>
+double mean_gradient(const Data& X, const typename Model::value_type* y,
+                     const typename Model::value_type* sample_weight, const index_t* order,
+                     index_t first, index_t count, index_t n_order, const Model& model,
+                     Scratch<Model>& s, int n_threads, const StopCheck& stop, bool& stopped) {
+  using T = typename Model::value_type;
+  const double loss =
+      gradient_sum(X, y, sample_weight, order, first, count, n_order, model, s, n_threads, stop, stopped);
   const T inv = T(1) / static_cast<T>(count);
   for (T& g : s.grad) g *= inv;
   return loss;
@@ -223,7 +245,8 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
                      const Penalty<typename Model::value_type>& penalty,
                      const Schedule<typename Model::value_type>& schedule,
                      const Averager<typename Model::value_type>& averager, index_t t,
-                     const EpochSettings& settings, double* update_losses = nullptr) {
+                     const EpochSettings& settings, double* update_losses = nullptr,
+                     const GradientSum<typename Model::value_type>& given = {}) {
   using T = typename Model::value_type;
   EpochStats stats;
   if (n_order == 0) return stats;
@@ -310,8 +333,14 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
     const index_t count = std::min(step, n_order - first);
     const T eta = schedule(t);
     bool stopped = false;
-    const double loss = detail::mean_gradient(X, y, sample_weight, order, first, count, n_order, model,
-                                              scratch, settings.n_threads, settings.stop, stopped);
+    double loss = given.loss;
+    if (given.grad) {
+      const T inv = T(1) / static_cast<T>(count);
+      for (index_t j = 0; j < n_params; ++j) scratch.grad[j] = given.grad[j] * inv;
+    } else {
+      loss = detail::mean_gradient(X, y, sample_weight, order, first, count, n_order, model, scratch,
+                                   settings.n_threads, settings.stop, stopped);
+    }
     if (stopped) {
       stats.stopped = true;
       break;

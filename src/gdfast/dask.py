@@ -1,0 +1,343 @@
+"""Gradient descent on dask arrays: the rows stay on the workers, only parameters and
+gradients travel.
+
+:func:`fit` takes the parameters of :func:`gdfast.fit` and runs on the active
+``dask.distributed`` client, or on Dask's default scheduler without one:
+
+- ``method="batch"``: every iteration sends the parameters to one task per row chunk;
+  the task returns its chunk's loss sum and gradient sum from one fused C++ pass, and
+  the driver adds them up in chunk order and applies the update rule, the schedule and
+  the stopping rules as :func:`gdfast.fit` does. The answer is the in-memory answer to
+  rounding, for any number of workers.
+- ``method="minibatch"`` / ``"sgd"`` (local SGD with model averaging): every epoch, one
+  task per chunk runs the C++ epoch over its chunk from the current parameters, in a
+  seeded permutation of the chunk's rows, and the driver averages the chunks' models
+  (and the update rules' states) weighted by their row counts. Same seed and chunking,
+  same result.
+
+Tasks are pure functions of (chunk, parameters): a worker lost mid-fit costs Dask a
+recomputation of its chunks, not the fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import _core
+from ._api import ChunkedRows, _encode_targets, compiled_epoch, default_params, run_fit
+from ._result import FitResult
+from ._validation import CLASSIFICATION_LOSSES, CsrData, check_X
+
+__all__ = ["fit"]
+
+# What gdfast.dask.fit does not do yet, with the reason a user gets.
+_NOT_YET = {
+    "hidden_layer_sizes": "networks train in memory only for now (gdfast.fit)",
+    "early_stopping": "the validation split of a dask array is not implemented yet",
+    "class_weight": "weigh the classes through sample_weight (a dask array) instead",
+}
+
+
+def _import_dask() -> Any:
+    try:
+        import dask
+        import dask.array
+    except ImportError as error:  # pragma: no cover - the test extras bring dask
+        raise ImportError(
+            'gdfast.dask needs dask: pip install "gdfast[dask]" (dask and distributed)'
+        ) from error
+    return dask
+
+
+def fit(X: Any, y: Any, *, sample_weight: Any = None, **params: Any) -> FitResult:
+    """Fit a linear model by gradient descent on dask arrays, on the workers.
+
+    Parameters
+    ----------
+    X : dask.array.Array of shape (n_samples, n_features)
+        Chunked by rows. A chunking that splits the columns is rechunked so that each
+        chunk holds whole rows (``X.rechunk({1: -1})``); integer X trains in float64,
+        float32 X in float32.
+    y : dask.array.Array or numpy.ndarray of shape (n_samples,)
+        A dask array must have X's row chunks; a NumPy array is chunked like X.
+    sample_weight : dask.array.Array or numpy.ndarray of shape (n_samples,), optional
+        As ``y``.
+    **params
+        The parameters of :func:`gdfast.fit` (``method``, ``loss``, ``optimizer``,
+        ``eta0``, ``max_iter``, ``callback``, ``progress``, ...), with the same defaults
+        and meanings. Not yet on dask arrays: ``hidden_layer_sizes``, ``early_stopping``,
+        ``class_weight``, and ``record_updates`` with ``method="minibatch"`` or ``"sgd"``.
+
+    Returns
+    -------
+    FitResult
+        As :func:`gdfast.fit`'s; ``n_updates`` counts, for minibatch and sgd, the
+        updates of one chunk's epoch (the mean over the chunks, weighted by rows).
+
+    Notes
+    -----
+    The rows are persisted on the workers once (``dask.persist``), checked for NaN and
+    infinity there, and, for a classification loss, their labels found by one
+    ``da.unique`` pass. Each iteration then moves only the parameters to the tasks and
+    one gradient (batch) or one model (minibatch, sgd) per chunk back. With ``batch``
+    the result equals in-memory :func:`gdfast.fit` to rounding (1e-10 relative); with
+    local SGD each chunk's epoch starts from the same parameters, so the averaged model
+    is not the in-memory one, but it trains to a loss close to it.
+
+    Examples
+    --------
+    >>> import dask.array as da, numpy as np, gdfast.dask
+    >>> rng = np.random.default_rng(0)
+    >>> X_np = rng.normal(size=(2000, 3))
+    >>> X = da.from_array(X_np, chunks=(500, 3))
+    >>> y = X @ np.array([1.0, 2.0, 3.0]) + 0.5
+    >>> res = gdfast.dask.fit(X, y, method="batch", eta0=0.5, max_iter=200, tol=None)
+    >>> np.round(res.coef, 3), round(float(res.intercept), 3)
+    (array([1., 2., 3.]), 0.5)
+    """
+    coef_init = params.pop("coef_init", None)
+    intercept_init = params.pop("intercept_init", None)
+    p = default_params(**params)
+    rows, y_enc = prepare(X, y, sample_weight, p, np.random.default_rng(p["random_state"]))
+    return run_fit(
+        rows, y_enc, p, kernel=epoch_on_workers, coef_init=coef_init,
+        intercept_init=intercept_init,
+    )  # fmt: skip
+
+
+def prepare(
+    X: Any,
+    y: Any,
+    sample_weight: Any,
+    p: dict[str, Any],
+    rng: np.random.Generator,
+    classes: np.ndarray | None = None,
+) -> tuple[ChunkedRows, Any]:
+    """The rows and encoded targets persisted on the workers, checked there, as the
+    epoch loop and :func:`epoch_on_workers` take them (also the estimators' path).
+    ``classes`` fixes the label set (partial_fit); otherwise one ``da.unique`` finds it.
+    ``rng`` draws the chunks' permutations."""
+    dask = _import_dask()
+    for name, why in _NOT_YET.items():
+        if p[name] not in (None, False):
+            raise ValueError(f"{name}: not supported on dask arrays yet; {why}")
+    if p["record_updates"] and p["method"] != "batch":
+        raise ValueError(
+            "record_updates: on dask arrays only with method='batch' (one update an epoch)"
+        )
+    X = _check_dask_X(X)
+    y = _rows_like(X, y, "y")
+    sw = None if sample_weight is None else _rows_like(X, sample_weight, "sample_weight")
+    dtype = np.dtype(X.dtype)
+    classifier = p["loss"] in CLASSIFICATION_LOSSES
+    if y.dtype.kind not in "biuf" and not classifier:
+        raise ValueError(f"y: a regression target must be numeric, got dtype {y.dtype}")
+    y_finite = dask.array.isfinite(y).all() if y.dtype.kind in "biuf" else True
+    checks = [dask.array.isfinite(X).all(), y_finite]
+    if sw is not None:
+        sw = sw.astype(dtype)
+        checks.append(dask.array.isfinite(sw).all())
+    if classifier and classes is None:
+        checks.append(dask.array.unique(y))
+    found = dask.compute(*checks)
+    for name, finite in zip(("X", "y", "sample_weight"), found[: 2 + (sw is not None)]):
+        if not finite:
+            raise ValueError(f"{name}: contains NaN or inf; remove or impute non-finite values")
+    if classifier:
+        classes = np.asarray(found[-1]) if classes is None else np.asarray(classes)
+        if len(classes) < 2:
+            raise ValueError(f"y: a classifier needs at least two classes, got {len(classes)}")
+        n_outputs = _encode_targets(classes, p["loss"], dtype, classes)[2]
+        y_enc = y.map_blocks(_encode_chunk, p["loss"], dtype, classes, dtype=dtype)
+    else:
+        classes, n_outputs = None, 1
+        y_enc = y.astype(dtype)
+    X, y_enc, sw = dask.persist(X, y_enc, sw)
+    chunks = _Chunks(
+        xs=list(X.to_delayed().ravel()),
+        ys=list(y_enc.to_delayed().ravel()),
+        ws=None if sw is None else list(sw.to_delayed().ravel()),
+        rows=np.array(X.chunks[0], dtype=np.int64),
+        rng=rng,
+        shuffle=bool(p["shuffle"]),
+        persisted=(X, y_enc, sw),
+    )
+    rows = ChunkedRows(
+        shape=(int(X.shape[0]), int(X.shape[1])),
+        dtype=dtype,
+        classes=classes,
+        n_outputs=n_outputs,
+        chunks=chunks,
+    )
+    return rows, y_enc
+
+
+def is_dask_array(X: Any) -> bool:
+    """Whether ``X`` is a dask array (without importing dask when it is not)."""
+    return type(X).__module__.startswith("dask.") and hasattr(X, "to_delayed")
+
+
+def map_rows(X: Any, predict: Any, n_columns: int | None, dtype: Any) -> Any:
+    """``predict`` on each row chunk of the dask array ``X``: a dask array of shape
+    (n_samples,) (``n_columns=None``) or (n_samples, n_columns), computed lazily."""
+    X = _check_dask_X(X)
+    if n_columns is None:
+        return X.map_blocks(predict, dtype=dtype, drop_axis=1)
+    return X.map_blocks(predict, dtype=dtype, chunks=(X.chunks[0], (n_columns,)))
+
+
+def _check_dask_X(X: Any) -> Any:
+    import dask.array as da
+
+    if not isinstance(X, da.Array):
+        raise TypeError(
+            f"X: expected a dask array, got {type(X).__name__}; use gdfast.fit for data in memory"
+        )
+    if X.ndim != 2:
+        raise ValueError(
+            f"X: expected a 2-D dask array (n_samples, n_features), got shape {X.shape}"
+        )
+    if any(np.isnan(size) for size in X.shape):
+        raise ValueError("X: has unknown chunk sizes; call X.compute_chunk_sizes() first")
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"X: a chunk is not numeric (dtype {X.dtype}); convert it to floats")
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    if X.numblocks[1] != 1:
+        X = X.rechunk({1: -1})  # a task needs whole rows
+    return X
+
+
+def _rows_like(X: Any, values: Any, name: str) -> Any:
+    """``values`` as a 1-D dask array with X's row chunks."""
+    import dask.array as da
+
+    if not isinstance(values, da.Array):
+        arr = np.asarray(values)
+        if arr.ndim == 2 and arr.shape[1] == 1:
+            arr = arr.ravel()
+        if arr.ndim != 1 or arr.shape[0] != X.shape[0]:
+            raise ValueError(f"{name}: expected shape ({X.shape[0]},), got {arr.shape}")
+        return da.from_array(arr, chunks=(X.chunks[0],))
+    if values.ndim == 2 and values.shape[1] == 1:
+        values = values[:, 0]
+    if values.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-D dask array, got shape {values.shape}")
+    if values.chunks[0] != X.chunks[0]:
+        raise ValueError(
+            f"{name}: its row chunks {values.chunks[0]} differ from X's {X.chunks[0]}; "
+            f"rechunk it with {name}.rechunk(X.chunks[0])"
+        )
+    return values
+
+
+def _encode_chunk(y: np.ndarray, loss: str, dtype: np.dtype, classes: np.ndarray) -> np.ndarray:
+    return _encode_targets(y, loss, dtype, classes)[0]
+
+
+@dataclass
+class _Chunks:
+    """The persisted chunks, one delayed object per row chunk, in row order."""
+
+    xs: list[Any]
+    ys: list[Any]
+    ws: list[Any] | None
+    rows: np.ndarray
+    rng: np.random.Generator = field(repr=False)
+    shuffle: bool = True
+    # the persisted arrays: while they live, the workers keep their chunks
+    persisted: tuple[Any, ...] = field(default=(), repr=False)
+
+    def weights(self, k: int) -> Any:
+        return None if self.ws is None else self.ws[k]
+
+
+# The settings a chunk's gradient needs (run_epoch takes them all).
+_GRADIENT_SETTINGS = ("n_outputs", "fit_intercept", "loss", "epsilon", "class_weight")
+# The arrays an epoch updates in place besides the parameters.
+_STATES = ("optimizer_state", "penalty_state", "average")
+
+
+def epoch_on_workers(
+    rows: ChunkedRows,
+    y: Any,
+    sample_weight: Any,
+    order: Any,
+    params: np.ndarray,
+    **config: Any,
+) -> tuple[float, int]:
+    """The epoch kernel of the epoch loop (``run_fit``) for rows on the workers."""
+    import dask
+
+    chunks: _Chunks = rows.chunks
+    n_chunks = len(chunks.xs)
+    if config["method"] == "batch":
+        settings = {name: config[name] for name in _GRADIENT_SETTINGS}
+        tasks = [
+            dask.delayed(_chunk_gradient_sum, pure=True)(
+                chunks.xs[k], chunks.ys[k], chunks.weights(k), params.copy(), settings
+            )
+            for k in range(n_chunks)
+        ]
+        parts = dask.compute(*tasks)
+        loss_sum = 0.0
+        grad_sum = np.zeros_like(params)
+        for part_loss, part_grad in parts:  # in chunk order: the same sum for any workers
+            loss_sum += part_loss
+            grad_sum += part_grad
+        empty_X = np.empty((0, rows.shape[1]), dtype=rows.dtype)
+        empty_y = np.empty(0, dtype=rows.dtype)
+        return _core.run_epoch(
+            empty_X, empty_y, None, None, params, **config,
+            gradient_sum=grad_sum, gradient_loss_sum=loss_sum, n_samples=rows.shape[0],
+        )  # fmt: skip
+    seeds = chunks.rng.integers(2**63, size=n_chunks) if chunks.shuffle else None
+    tasks = [
+        dask.delayed(_chunk_epoch, pure=True)(
+            chunks.xs[k], chunks.ys[k], chunks.weights(k), params.copy(),
+            {name: None if config[name] is None else config[name].copy() for name in _STATES},
+            None if seeds is None else int(seeds[k]),
+            {name: value for name, value in config.items() if name not in _STATES},
+        )
+        for k in range(n_chunks)
+    ]  # fmt: skip
+    parts = dask.compute(*tasks)
+    weights = chunks.rows / chunks.rows.sum()
+    params[:] = sum(w * part[2] for w, part in zip(weights, parts))
+    for name in _STATES:
+        if config[name] is not None:
+            config[name][:] = sum(w * part[3][name] for w, part in zip(weights, parts))
+    loss_sum = float(sum(part[0] for part in parts))
+    n_updates = round(float(np.dot(weights, [part[1] for part in parts])))
+    return loss_sum, n_updates
+
+
+def _chunk_gradient_sum(
+    X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, params: np.ndarray,
+    settings: dict[str, Any],
+) -> tuple[float, np.ndarray]:  # fmt: skip
+    """One chunk's loss sum and gradient sum at ``params`` (a task on a worker)."""
+    rows = check_X(X, dtype=params.dtype, finite=False)
+    sample_weight = None if sample_weight is None else np.ascontiguousarray(sample_weight)
+    return _core.linear_gradient_sum(
+        rows.parts if isinstance(rows, CsrData) else rows, np.ascontiguousarray(y),
+        sample_weight, params, n_threads=1, **settings,
+    )  # fmt: skip
+
+
+def _chunk_epoch(
+    X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, params: np.ndarray,
+    states: dict[str, Any], seed: int | None, config: dict[str, Any],
+) -> tuple[float, int, np.ndarray, dict[str, Any]]:  # fmt: skip
+    """One chunk's epoch from ``params`` in a seeded permutation (a task on a worker)."""
+    rows = check_X(X, dtype=params.dtype, finite=False)
+    sample_weight = None if sample_weight is None else np.ascontiguousarray(sample_weight)
+    order = None if seed is None else np.random.default_rng(seed).permutation(rows.shape[0])
+    config = dict(config, n_threads=1)
+    loss_sum, n_updates = compiled_epoch(
+        rows, np.ascontiguousarray(y), sample_weight, order, params, **config, **states
+    )
+    return loss_sum, n_updates, params, states

@@ -1,0 +1,243 @@
+"""gdfast.dask: batch equal to the in-memory fit, local SGD close to it, errors, and a
+fit that survives a killed worker (a LocalCluster of 2 worker processes, kept small)."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import numpy as np
+import pytest
+
+import gdfast
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+import gdfast.dask  # noqa: E402
+
+
+def regression(n: int = 3000, d: int = 6, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    y = X @ rng.normal(size=d) + 0.3 + 0.1 * rng.normal(size=n)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+BATCH_CASES = [
+    dict(loss="squared_error"),
+    dict(loss="squared_error", penalty="l2", alpha=0.01, optimizer="adam", eta0=0.05),
+    dict(loss="huber", penalty="elasticnet", alpha=0.001, learning_rate="invscaling"),
+    dict(loss="log_loss", eta0=0.5),
+    dict(loss="softmax", eta0=0.5, optimizer="momentum"),
+]
+
+
+def labels(y: np.ndarray, loss: str) -> np.ndarray:
+    if loss == "log_loss":
+        return (y > 0).astype(np.int64)
+    if loss == "softmax":
+        return np.digitize(y, [-1.0, 1.0])
+    return y
+
+
+@pytest.mark.parametrize("case", BATCH_CASES, ids=lambda c: "-".join(map(str, c.values())))
+def test_batch_equals_in_memory_on_the_default_scheduler(case):
+    X, y = regression()
+    y = labels(y, case["loss"])
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, size=len(y))
+    params = {"method": "batch", "max_iter": 40, "tol": None, "eta0": 0.1, **case}
+    expected = gdfast.fit(X, y, sample_weight=sw, **params)
+    got = gdfast.dask.fit(
+        da.from_array(X, chunks=(700, 6)), da.from_array(y, chunks=700),
+        sample_weight=da.from_array(sw, chunks=700), **params,
+    )  # fmt: skip
+    np.testing.assert_allclose(got.coef, expected.coef, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got.intercept, expected.intercept, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got.loss_history, expected.loss_history, rtol=1e-10)
+    assert got.stop_reason == expected.stop_reason
+    if expected.classes is not None:
+        np.testing.assert_array_equal(got.classes, expected.classes)
+
+
+def test_batch_equals_in_memory_on_a_cluster_for_any_chunking(client):
+    X, y = regression()
+    params = dict(method="batch", max_iter=30, tol=None, eta0=0.2, penalty="l2", alpha=0.01)
+    expected = gdfast.fit(X, y, **params)
+    for rows in (3000, 1000, 499):
+        got = gdfast.dask.fit(da.from_array(X, chunks=(rows, 3)), y, **params)
+        np.testing.assert_allclose(got.coef, expected.coef, rtol=1e-10)
+        np.testing.assert_allclose(got.intercept, expected.intercept, rtol=1e-10)
+
+
+def test_batch_float32_trains_float32():
+    X, y = regression()
+    got = gdfast.dask.fit(
+        da.from_array(X.astype(np.float32), chunks=(1000, 6)), y.astype(np.float32),
+        method="batch", max_iter=20, tol=None, eta0=0.1,
+    )  # fmt: skip
+    expected = gdfast.fit(
+        X.astype(np.float32), y.astype(np.float32), method="batch", max_iter=20, tol=None, eta0=0.1
+    )
+    assert got.coef.dtype == np.float32
+    np.testing.assert_allclose(got.coef, expected.coef, rtol=1e-5)
+
+
+@pytest.mark.parametrize("method", ["minibatch", "sgd"])
+def test_local_sgd_trains_within_two_percent_of_in_memory(client, method):
+    # chunks of 5,000 rows: each chunk's epoch gets near the optimum on its own, as the
+    # 100,000-row chunks of W8 do; smaller chunks average models that are further from it
+    X, y = regression(n=20_000)
+    eta0 = {"minibatch": 0.02, "sgd": 0.002}[method]
+    params = dict(method=method, max_iter=5, tol=None, eta0=eta0, random_state=0)
+    in_memory = gdfast.fit(X, y, **params)
+    Xd = da.from_array(X, chunks=(5000, 6))
+    first = gdfast.dask.fit(Xd, y, **params)
+    again = gdfast.dask.fit(Xd, y, **params)
+    np.testing.assert_array_equal(first.coef, again.coef)  # same seed and chunking
+
+    def training_loss(res):
+        return float(np.mean((X @ res.coef + res.intercept - y) ** 2) / 2)
+
+    assert training_loss(first) <= 1.02 * training_loss(in_memory)
+    assert first.n_epochs == 5 and first.stop_reason == "max_iter"
+
+
+def test_local_sgd_averages_the_chunk_models_by_their_rows():
+    # one epoch from zero weights: the average of the chunks' own epochs, each computed
+    # in memory over the permutation the chunk's task draws
+    X, y = regression(n=900)
+    params = dict(method="minibatch", batch_size=16, max_iter=1, tol=None, eta0=0.05)
+    got = gdfast.dask.fit(da.from_array(X, chunks=(600, 6)), y, random_state=3, **params)
+    seeds = np.random.default_rng(3).integers(2**63, size=2)
+    models = []
+    for k, (lo, hi) in enumerate([(0, 600), (600, 900)]):
+        order = np.random.default_rng(int(seeds[k])).permutation(hi - lo)
+        res = gdfast.fit(X[lo:hi][order], y[lo:hi][order], shuffle=False, **params)
+        models.append(np.append(res.coef, res.intercept))
+    expected = (600 * models[0] + 300 * models[1]) / 900
+    np.testing.assert_allclose(np.append(got.coef, got.intercept), expected, rtol=1e-12)
+
+
+def test_a_killed_worker_costs_a_recomputation_not_the_fit(client):
+    X, y = regression()
+    Xd = da.from_array(X, chunks=(500, 6))
+    params = dict(method="batch", max_iter=12, tol=None, eta0=0.2)
+    clean = gdfast.dask.fit(Xd, y, **params)
+    pids = client.run(os.getpid)
+    killed = []
+
+    def kill_one(info):
+        if info.epoch == 4 and not killed:
+            pid = next(iter(pids.values()))
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    faulty = gdfast.dask.fit(Xd, y, callback=kill_one, **params)
+    assert killed
+    np.testing.assert_allclose(faulty.coef, clean.coef, rtol=1e-10)
+    np.testing.assert_allclose(faulty.intercept, clean.intercept, rtol=1e-10)
+    assert faulty.n_epochs == 12
+
+
+def test_errors_name_the_argument_and_the_problem():
+    X, y = regression(n=100)
+    Xd = da.from_array(X, chunks=(50, 6))
+    with pytest.raises(TypeError, match="X: expected a dask array"):
+        gdfast.dask.fit(X, y)
+    with pytest.raises(ValueError, match="y: its row chunks"):
+        gdfast.dask.fit(Xd, da.from_array(y, chunks=30))
+    with pytest.raises(ValueError, match="sample_weight: expected shape"):
+        gdfast.dask.fit(Xd, y, sample_weight=np.ones(3))
+    with pytest.raises(ValueError, match="X: a chunk is not numeric"):
+        gdfast.dask.fit(da.from_array(X.astype(str), chunks=(50, 6)), y)
+    with pytest.raises(ValueError, match="y: a regression target must be numeric"):
+        gdfast.dask.fit(Xd, da.from_array(y.astype(str), chunks=50))
+    with pytest.raises(ValueError, match="y: a classifier needs at least two classes"):
+        gdfast.dask.fit(Xd, np.zeros(100), loss="log_loss")
+    bad = X.copy()
+    bad[70, 2] = np.nan
+    with pytest.raises(ValueError, match="X: contains NaN"):
+        gdfast.dask.fit(da.from_array(bad, chunks=(50, 6)), y)
+    with pytest.raises(ValueError, match="hidden_layer_sizes: not supported on dask"):
+        gdfast.dask.fit(Xd, y, hidden_layer_sizes=(4,))
+    with pytest.raises(TypeError, match="unknown parameter"):
+        gdfast.dask.fit(Xd, y, learning_rat="constant")
+
+
+def test_columns_split_across_chunks_are_rechunked_into_whole_rows():
+    X, y = regression(n=600)
+    params = dict(method="batch", max_iter=10, tol=None, eta0=0.1)
+    got = gdfast.dask.fit(da.from_array(X, chunks=(200, 2)), y, **params)
+    np.testing.assert_allclose(got.coef, gdfast.fit(X, y, **params).coef, rtol=1e-10)
+
+
+def test_a_chunks_gradient_sum_is_numpys():
+    from gdfast import _core
+
+    X, y = regression(n=500)
+    rng = np.random.default_rng(2)
+    params = rng.normal(size=7)
+    sw = rng.uniform(0.5, 2.0, size=500)
+    loss_sum, grad = _core.linear_gradient_sum(
+        X, y, sw, params, n_outputs=1, fit_intercept=True, loss="squared_error", epsilon=0.1,
+        class_weight=None, n_threads=1,
+    )  # fmt: skip
+    residual = X @ params[:6] + params[6] - y
+    np.testing.assert_allclose(loss_sum, np.sum(sw * residual**2) / 2, rtol=1e-12)
+    np.testing.assert_allclose(grad[:6], X.T @ (sw * residual), rtol=1e-12)
+    np.testing.assert_allclose(grad[6], np.sum(sw * residual), rtol=1e-12)
+
+
+def test_estimators_train_on_dask_arrays_and_predict_dask_arrays(client):
+    from gdfast import GDClassifier, GDRegressor
+
+    X, y = regression()
+    Xd = da.from_array(X, chunks=(1000, 6))
+    settings = dict(method="batch", eta0=0.1, max_iter=30, tol=None, random_state=0)
+    reg = GDRegressor(**settings).fit(Xd, da.from_array(y, chunks=1000))
+    expected = GDRegressor(**settings).fit(X, y)
+    np.testing.assert_allclose(reg.coef_, expected.coef_, rtol=1e-10)
+    assert reg.n_features_in_ == 6 and reg.n_iter_ == 30
+    pred = reg.predict(Xd)
+    assert isinstance(pred, da.Array) and pred.chunks == ((1000,) * 3,)
+    np.testing.assert_allclose(pred.compute(), expected.predict(X), rtol=1e-10)
+
+    labels3 = np.array(["low", "mid", "high"])[np.digitize(y, [-1.0, 1.0])]
+    clf = GDClassifier(loss="softmax", **settings).fit(Xd, labels3)
+    expected = GDClassifier(loss="softmax", **settings).fit(X, labels3)
+    np.testing.assert_array_equal(clf.classes_, expected.classes_)
+    np.testing.assert_allclose(clf.coef_, expected.coef_, rtol=1e-10)
+    proba = clf.predict_proba(Xd)
+    assert isinstance(proba, da.Array) and proba.shape == (3000, 3)
+    np.testing.assert_allclose(proba.compute(), expected.predict_proba(X), rtol=1e-10)
+    np.testing.assert_array_equal(clf.predict(Xd).compute(), expected.predict(X))
+    np.testing.assert_allclose(
+        clf.decision_function(Xd).compute(), expected.decision_function(X), rtol=1e-10
+    )
+
+
+def test_partial_fit_on_dask_arrays_carries_on_like_in_memory():
+    from gdfast import GDClassifier
+
+    X, y = regression()
+    labels2 = (y > 0).astype(int)
+    Xd = da.from_array(X, chunks=(750, 6))
+    settings = dict(method="batch", eta0=0.5, random_state=0)
+    on_dask, in_memory = GDClassifier(**settings), GDClassifier(**settings)
+    for _ in range(3):
+        on_dask.partial_fit(Xd, labels2, classes=[0, 1])
+        in_memory.partial_fit(X, labels2, classes=[0, 1])
+    np.testing.assert_allclose(on_dask.coef_, in_memory.coef_, rtol=1e-10)
+    assert on_dask.t_ == in_memory.t_
+    with pytest.raises(ValueError, match="X has 3 features"):
+        on_dask.partial_fit(Xd[:, :3], labels2)
