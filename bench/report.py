@@ -864,6 +864,94 @@ class Bench:
             )
             self.report.notes[f"scaling-{axis}"] = fit_note
 
+    def dask(self) -> None:
+        """W8: gdfast.dask against dask-glm, plain dask and dask-ml on a LocalCluster; the
+        same gdfast runs on 1, 2 and 4 workers; the scheduler's round trip."""
+        try:
+            import dask_glm  # noqa: F401
+            import dask_ml  # noqa: F401
+            import distributed  # noqa: F401
+        except ImportError as missing:
+            log(f"  W8 skipped: {missing}")
+            return
+        w = self.w
+        n, d, n_chunks = w.rows(w.W8["n"]), w.W8["d"], w.W8["n_chunks"]
+        scaling: list[list[str]] = []
+        trips: dict[tuple[int, int], float] = {}
+        for n_workers in (1, 2, 4):
+            rates, trips[(n_workers, 1)], trips[(n_workers, n_chunks)] = self._w8_on(n_workers)
+            scaling.append([
+                str(n_workers), f"{rates[0] / 1e6:.2f}", f"{1e3 * n / rates[0]:.0f}",
+                f"{rates[1] / 1e6:.2f}", f"{trips[(n_workers, 1)]:.1f}",
+                f"{trips[(n_workers, n_chunks)]:.1f}",
+            ])  # fmt: skip
+        self.report.tables["W8-scaling"] = (
+            ["workers", "batch M samples/s", "batch ms an iteration", "sgd M samples/s",
+             "round trip, 1 no-op task (ms)", f"round trip, {n_chunks} no-op tasks (ms)"],
+            scaling,
+        )  # fmt: skip
+        one, many = trips[(2, 1)], trips[(2, n_chunks)]
+        per_task = (many - one) / (n_chunks - 1)
+        at_100 = one + per_task * 99
+        compute_ms = 1e3 * n * d * 8 / (100 * 6e9)  # a 100th of X at one core's 6 GB/s
+        self.report.notes["W8-scaling"] = (
+            f"The scheduler's floor under every iteration, from the 2-worker round trips: "
+            f"{one:.1f} ms for one task plus {per_task:.1f} ms for each further task. With "
+            f"100 workers and one chunk each, an iteration would cost about {at_100:.0f} ms of "
+            f"scheduling (one task a worker) against {compute_ms:.1f} ms of compute for this "
+            "W8 (a hundredth of 800 MB at one core's ~6 GB/s): batch descent on 100 workers "
+            f"pays off for chunks of at least ~{at_100 / compute_ms * n / 100 / 1e6:.0f} M rows "
+            "of 100 features, and local SGD (one round trip an epoch, not one an update) is "
+            "the right choice below that."
+        )
+        log(f"  W8 round trips (ms) {trips}")
+
+    def _w8_on(self, n_workers: int) -> tuple[list[float], float, float]:
+        """gdfast's W8 runs on a cluster of ``n_workers`` (the race with the peers on W8's
+        own 2): (batch and sgd samples/s, round trips of 1 and n_chunks no-op tasks)."""
+        import gdfast.dask
+
+        w = self.w
+        n, d, n_chunks = w.rows(w.W8["n"]), w.W8["d"], w.W8["n_chunks"]
+        batch, sgd = w.W8_BATCH, w.W8_SGD
+        with w.w8_cluster(n_workers) as client:
+            X, y = w.make_w8(n, d, n_chunks)
+            ours = (
+                Run("gdfast batch", lambda: gdfast.dask.fit(X, y, **batch),
+                    n * batch["max_iter"], is_gdfast=True),
+                Run("gdfast sgd (local SGD)", lambda: gdfast.dask.fit(X, y, **sgd),
+                    n * sgd["max_iter"], is_gdfast=True,
+                    loss_of=lambda r: w.w8_loss(X, y, r.coef, r.intercept)),
+            )  # fmt: skip
+            if n_workers != w.W8["n_workers"]:
+                timed = self.round_robin({run.name: run.fn for run in ours}, rounds=3)
+                rates = [run.samples / median(timed[run.name][0]) for run in ours]
+            else:
+                fast_batch, fast_sgd = self.race("W8", *ours)
+                rates = [fast_batch.rate, fast_sgd.rate]
+                plain = self.solo("W8", Run(
+                    "plain dask X.T @ (X @ b - y), 20 steps",
+                    lambda: w.w8_plain_dask_batch(X, y, batch["max_iter"], batch["eta0"]),
+                    n * batch["max_iter"]), rounds=3, warmup=1)  # fmt: skip
+                glm = self.solo("W8", Run(
+                    "dask-glm gradient_descent (Normal), 20 iterations",
+                    lambda: w.w8_dask_glm(X, y, batch["max_iter"]),
+                    n * batch["max_iter"]), rounds=1, warmup=0)  # fmt: skip
+                incremental = self.solo("W8", Run(
+                    "dask-ml Incremental(SGDRegressor), 3 epochs",
+                    lambda: w.w8_dask_ml_sgd(X, y, sgd["max_iter"], sgd["eta0"]),
+                    n * sgd["max_iter"],
+                    loss_of=lambda m: w.w8_loss(X, y, m.coef_, m.intercept_)),
+                    rounds=1, warmup=0)  # fmt: skip
+                plain.rivals = glm.rivals = [fast_batch.name]
+                incremental.rivals = [fast_sgd.name]
+                assert fast_sgd.loss is not None
+                self.check("W8", fast_sgd.loss, incremental)
+                self.ratio("W8 batch: gdfast / dask-glm", fast_batch, glm, 10.0)
+                self.ratio("W8 batch: gdfast / plain dask", fast_batch, plain, 2.0)
+                self.ratio("W8 sgd: gdfast / dask-ml Incremental", fast_sgd, incremental, 3.0)
+            return rates, w.w8_round_trip_ms(client, 1), w.w8_round_trip_ms(client, n_chunks)
+
     def tiny(self) -> None:
         """Per-epoch Python overhead: n=100, d=10, 1,000 epochs of sgd."""
 
@@ -990,6 +1078,11 @@ WORKLOAD_TEXT = {
     "learning_rate='optimal', 3 epochs; quality = mean hinge loss on the training data.",
     "W5": "W1's data; minibatch batch_size=32, constant eta0=1e-2, 3 epochs.",
     "W6": "W1's data; batch (one update an epoch), eta0=0.1, 20 epochs.",
+    "W8": "n=1,000,000, d=100 float64 in 10 row chunks, generated and persisted on a "
+    "LocalCluster of 2 one-thread worker processes (`da.random.default_rng(0)`), "
+    "`y = X @ w + 0.1 noise`; batch: 20 iterations at eta0=0.1 (`gdfast.dask.fit`); sgd: 3 "
+    "epochs at eta0=1e-3 (local SGD, the chunks' models averaged each epoch), random_state=0. "
+    "Quality = mean squared loss over all of W8 after the fit, against dask-ml's.",
     "W7": "n=50,000, d=100 float64 (and a float32 copy), 3 classes (`y = [X[:, :10].sum(1) > 0] "
     "+ [X[:, 10:20].sum(1) > 0]`); an MLP (64, 64) relu with a softmax output, 3 epochs, "
     "random_state=0: plain SGD 0.01 (momentum 0) on batches of 32, adam 0.001 on batches "
@@ -1366,6 +1459,15 @@ def write_markdown(report: Report, path: Path, png: Path | None) -> None:
             add(text + "\n")
             add(_table(*report.tables[key]) + "\n")
             add(report.notes[key] + "\n")
+    if "W8-scaling" in report.tables:
+        add("## W8 on 1, 2 and 4 workers\n")
+        add(
+            "gdfast's W8 runs on LocalClusters of 1, 2 and 4 one-thread worker processes (this "
+            "machine has 2 cores: 4 workers share them), median of 3 rounds; the round trips "
+            "are a submit-and-gather of no-op tasks on the same cluster.\n"
+        )
+        add(_table(*report.tables["W8-scaling"]) + "\n")
+        add(report.notes["W8-scaling"] + "\n")
     if "tiny" in report.tables:
         add("## Per-epoch Python overhead on tiny data\n")
         add(
@@ -1446,6 +1548,7 @@ SECTIONS: dict[str, Callable[[Bench], None]] = {
     "W5-W6": Bench.minibatch_and_batch,
     "W7": Bench.network,
     "scaling": Bench.scaling,
+    "W8": Bench.dask,
     "tiny": Bench.tiny,
 }
 

@@ -9,12 +9,14 @@ Samples/s are comparable across scales only roughly (small data sits in cache).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import subprocess
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
 
@@ -761,3 +763,101 @@ def time_call(
         result = fn()
         times.append(time.perf_counter() - start)
     return float(np.median(times)), times, result
+
+
+# ---------------------------------------------------------------------------------------------
+# W8: dask arrays on a LocalCluster of worker processes
+
+# 1,000,000 x 100 float64 in 10 row chunks, generated on the workers (da.random, seed 0);
+# y = X @ w + 0.1 noise. batch: 20 iterations at eta0=0.1; sgd: 3 epochs at eta0=1e-3.
+W8 = dict(n=1_000_000, d=100, n_chunks=10, n_workers=2, batch_iterations=20, sgd_epochs=3)
+W8_BATCH: dict[str, Any] = dict(method="batch", eta0=0.1, max_iter=20, tol=None)
+W8_SGD: dict[str, Any] = dict(method="sgd", eta0=1e-3, max_iter=3, tol=None, random_state=0)
+
+
+@contextlib.contextmanager
+def w8_cluster(n_workers: int) -> Iterator[Any]:
+    """A dask.distributed Client on a LocalCluster of ``n_workers`` one-thread processes,
+    both closed on leaving the context."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def make_w8(n: int, d: int, n_chunks: int) -> tuple[Any, Any]:
+    """W8's X and y as dask arrays persisted on the active client's workers."""
+    import dask
+    import dask.array as da
+
+    rng = da.random.default_rng(0)
+    X = rng.normal(size=(n, d), chunks=(-(-n // n_chunks), d))
+    w = np.random.default_rng(1).normal(size=d)
+    y = X @ w + 0.1 * rng.normal(size=n, chunks=X.chunks[0])
+    X, y = dask.persist(X, y)
+    dask.compute(X.sum(), y.sum())  # on the workers before any clock starts
+    return X, y
+
+
+def w8_plain_dask_batch(X: Any, y: Any, iterations: int, eta0: float) -> np.ndarray:
+    """Batch descent in plain dask array arithmetic: one ``X.T @ (X @ b - y)`` a step."""
+    n, d = X.shape
+    coef, intercept = np.zeros(d), 0.0
+    for _ in range(iterations):
+        residual = X @ coef + intercept - y
+        grad, grad_b = dask_compute(X.T @ residual, residual.sum())
+        coef = coef - eta0 * grad / n
+        intercept = intercept - eta0 * grad_b / n
+    return np.append(coef, intercept)
+
+
+def dask_compute(*values: Any) -> tuple[Any, ...]:
+    import dask
+
+    return tuple(dask.compute(*values))
+
+
+def w8_dask_glm(X: Any, y: Any, iterations: int) -> np.ndarray:
+    """dask-glm's ``gradient_descent`` (Normal family: least squares), a line search a step."""
+    from dask_glm.algorithms import gradient_descent
+    from dask_glm.families import Normal
+
+    return np.asarray(gradient_descent(X, y, max_iter=iterations, family=Normal, tol=0))
+
+
+def w8_dask_ml_sgd(X: Any, y: Any, epochs: int, eta0: float) -> Any:
+    """dask-ml ``Incremental(SGDRegressor)``: one ``partial_fit`` a chunk, ``epochs`` passes."""
+    from dask_ml.wrappers import Incremental
+    from sklearn.linear_model import SGDRegressor
+
+    model = Incremental(
+        SGDRegressor(learning_rate="constant", eta0=eta0, penalty=None, tol=None, random_state=0)
+    )
+    for _ in range(epochs):
+        model.partial_fit(X, y)
+    return model.estimator_
+
+
+def w8_loss(X: Any, y: Any, coef: Any, intercept: Any) -> float:
+    """Mean ``0.5 * (X @ coef + intercept - y)**2`` over all of W8, computed on the workers."""
+    r = X @ np.ravel(np.asarray(coef, np.float64)) + float(np.squeeze(intercept)) - y
+    return float(dask_compute((0.5 * r * r).mean())[0])
+
+
+def w8_round_trip_ms(client: Any, n_tasks: int, repeats: int = 30) -> float:
+    """Milliseconds of one submit-and-gather of ``n_tasks`` no-op tasks: the scheduler's
+    floor under every iteration."""
+
+    def noop(k: int) -> int:
+        return k
+
+    client.gather([client.submit(noop, k, pure=False) for k in range(n_tasks)])
+    start = time.perf_counter()
+    for _ in range(repeats):
+        client.gather([client.submit(noop, k, pure=False) for k in range(n_tasks)])
+    return 1e3 * (time.perf_counter() - start) / repeats

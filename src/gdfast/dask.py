@@ -156,10 +156,13 @@ def prepare(
         classes, n_outputs = None, 1
         y_enc = y.astype(dtype)
     X, y_enc, sw = dask.persist(X, y_enc, sw)
+    client = _active_client()
+    blocks = _chunk_futures if client is not None else _chunk_delayed
     chunks = _Chunks(
-        xs=list(X.to_delayed().ravel()),
-        ys=list(y_enc.to_delayed().ravel()),
-        ws=None if sw is None else list(sw.to_delayed().ravel()),
+        xs=blocks(X),
+        ys=blocks(y_enc),
+        ws=None if sw is None else blocks(sw),
+        client=client,
         rows=np.array(X.chunks[0], dtype=np.int64),
         rng=rng,
         shuffle=bool(p["shuffle"]),
@@ -173,6 +176,29 @@ def prepare(
         chunks=chunks,
     )
     return rows, y_enc
+
+
+def _active_client() -> Any:
+    """The dask.distributed client of this context, or None (Dask's default scheduler)."""
+    try:
+        from distributed import get_client
+
+        return get_client()
+    except (ImportError, ValueError):
+        return None
+
+
+def _chunk_futures(array: Any) -> list[Any]:
+    """The futures of a persisted array's row chunks, in row order."""
+    from distributed import futures_of
+
+    by_key = {future.key: future for future in futures_of(array)}
+    keys = array.__dask_keys__()
+    return [by_key[row[0] if array.ndim == 2 else row] for row in keys]
+
+
+def _chunk_delayed(array: Any) -> list[Any]:
+    return list(array.to_delayed().ravel())
 
 
 def is_dask_array(X: Any) -> bool:
@@ -245,14 +271,27 @@ class _Chunks:
     xs: list[Any]
     ys: list[Any]
     ws: list[Any] | None
+    client: Any  # a distributed client (chunks are futures) or None (delayed objects)
     rows: np.ndarray
     rng: np.random.Generator = field(repr=False)
     shuffle: bool = True
     # the persisted arrays: while they live, the workers keep their chunks
     persisted: tuple[Any, ...] = field(default=(), repr=False)
 
-    def weights(self, k: int) -> Any:
-        return None if self.ws is None else self.ws[k]
+    def map(self, task: Any, *per_chunk: list[Any]) -> list[Any]:
+        """``task(x, y, sample_weight, *args)`` on the workers for every chunk, where
+        ``args`` are the chunk's entries of ``per_chunk``; the results in chunk order.
+        With a client, one submitted task per chunk, the chunks passed as futures."""
+        ws = self.ws if self.ws is not None else [None] * len(self.xs)
+        calls = [
+            (self.xs[k], self.ys[k], ws[k], *(args[k] for args in per_chunk))
+            for k in range(len(self.xs))
+        ]
+        if self.client is not None:
+            return list(self.client.gather([self.client.submit(task, *c) for c in calls]))
+        import dask
+
+        return list(dask.compute(*(dask.delayed(task, pure=True)(*c) for c in calls)))
 
 
 # The settings a chunk's gradient needs (run_epoch takes them all).
@@ -270,19 +309,11 @@ def epoch_on_workers(
     **config: Any,
 ) -> tuple[float, int]:
     """The epoch kernel of the epoch loop (``run_fit``) for rows on the workers."""
-    import dask
-
     chunks: _Chunks = rows.chunks
     n_chunks = len(chunks.xs)
     if config["method"] == "batch":
         settings = {name: config[name] for name in _GRADIENT_SETTINGS}
-        tasks = [
-            dask.delayed(_chunk_gradient_sum, pure=True)(
-                chunks.xs[k], chunks.ys[k], chunks.weights(k), params.copy(), settings
-            )
-            for k in range(n_chunks)
-        ]
-        parts = dask.compute(*tasks)
+        parts = chunks.map(_chunk_gradient_sum, [params.copy()] * n_chunks, [settings] * n_chunks)
         loss_sum = 0.0
         grad_sum = np.zeros_like(params)
         for part_loss, part_grad in parts:  # in chunk order: the same sum for any workers
@@ -295,16 +326,15 @@ def epoch_on_workers(
             gradient_sum=grad_sum, gradient_loss_sum=loss_sum, n_samples=rows.shape[0],
         )  # fmt: skip
     seeds = chunks.rng.integers(2**63, size=n_chunks) if chunks.shuffle else None
-    tasks = [
-        dask.delayed(_chunk_epoch, pure=True)(
-            chunks.xs[k], chunks.ys[k], chunks.weights(k), params.copy(),
-            {name: None if config[name] is None else config[name].copy() for name in _STATES},
-            None if seeds is None else int(seeds[k]),
-            {name: value for name, value in config.items() if name not in _STATES},
-        )
-        for k in range(n_chunks)
-    ]  # fmt: skip
-    parts = dask.compute(*tasks)
+    states = {name: None if config[name] is None else config[name].copy() for name in _STATES}
+    settings = {name: value for name, value in config.items() if name not in _STATES}
+    parts = chunks.map(
+        _chunk_epoch,
+        [params.copy()] * n_chunks,
+        [states] * n_chunks,
+        [None if seeds is None else int(seeds[k]) for k in range(n_chunks)],
+        [settings] * n_chunks,
+    )
     weights = chunks.rows / chunks.rows.sum()
     params[:] = sum(w * part[2] for w, part in zip(weights, parts))
     for name in _STATES:
