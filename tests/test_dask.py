@@ -168,8 +168,8 @@ def test_errors_name_the_argument_and_the_problem():
     bad[70, 2] = np.nan
     with pytest.raises(ValueError, match="X: contains NaN"):
         gdfast.dask.fit(da.from_array(bad, chunks=(50, 6)), y)
-    with pytest.raises(ValueError, match="hidden_layer_sizes: not supported on dask"):
-        gdfast.dask.fit(Xd, y, hidden_layer_sizes=(4,))
+    with pytest.raises(ValueError, match="early_stopping: not supported on dask"):
+        gdfast.dask.fit(Xd, y, early_stopping=True)
     with pytest.raises(TypeError, match="unknown parameter"):
         gdfast.dask.fit(Xd, y, learning_rat="constant")
 
@@ -241,3 +241,32 @@ def test_partial_fit_on_dask_arrays_carries_on_like_in_memory():
     assert on_dask.t_ == in_memory.t_
     with pytest.raises(ValueError, match="X has 3 features"):
         on_dask.partial_fit(Xd[:, :3], labels2)
+
+
+@pytest.mark.parametrize("loss", ["softmax", "log_loss", "squared_error"])
+def test_a_network_in_batch_equals_in_memory(loss):
+    X, y = regression(n=1200)
+    y = labels(y, "softmax") if loss != "squared_error" else y
+    params = dict(
+        hidden_layer_sizes=(8, 5), activation="tanh", loss=loss, method="batch", eta0=0.1,
+        max_iter=15, tol=None, random_state=0, penalty="l2", alpha=1e-3,
+    )  # fmt: skip
+    expected = gdfast.fit(X, y, **params)
+    got = gdfast.dask.fit(da.from_array(X, chunks=(500, 6)), y, **params)
+    for ours, theirs in zip(got.coefs + got.intercepts, expected.coefs + expected.intercepts):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(got.loss_history, expected.loss_history, rtol=1e-10)
+
+
+def test_a_network_trains_by_local_sgd(client):
+    X, y = regression(n=6000)
+    classes = labels(y, "softmax")
+    params = dict(
+        hidden_layer_sizes=(16,), loss="softmax", method="minibatch", optimizer="adam",
+        eta0=0.01, max_iter=8, tol=None, random_state=0,
+    )  # fmt: skip
+    in_memory = gdfast.fit(X, classes, **params)
+    got = gdfast.dask.fit(da.from_array(X, chunks=(3000, 6)), classes, **params)
+    accuracy = np.mean(got.predict(X) == classes)
+    assert accuracy >= np.mean(in_memory.predict(X) == classes) - 0.02
+    assert got.stop_reason == "max_iter"

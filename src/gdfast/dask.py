@@ -35,7 +35,6 @@ __all__ = ["fit"]
 
 # What gdfast.dask.fit does not do yet, with the reason a user gets.
 _NOT_YET = {
-    "hidden_layer_sizes": "networks train in memory only for now (gdfast.fit)",
     "early_stopping": "the validation split of a dask array is not implemented yet",
     "class_weight": "weigh the classes through sample_weight (a dask array) instead",
 }
@@ -53,7 +52,7 @@ def _import_dask() -> Any:
 
 
 def fit(X: Any, y: Any, *, sample_weight: Any = None, **params: Any) -> FitResult:
-    """Fit a linear model by gradient descent on dask arrays, on the workers.
+    """Fit a linear model or a network by gradient descent on dask arrays, on the workers.
 
     Parameters
     ----------
@@ -68,8 +67,9 @@ def fit(X: Any, y: Any, *, sample_weight: Any = None, **params: Any) -> FitResul
     **params
         The parameters of :func:`gdfast.fit` (``method``, ``loss``, ``optimizer``,
         ``eta0``, ``max_iter``, ``callback``, ``progress``, ...), with the same defaults
-        and meanings. Not yet on dask arrays: ``hidden_layer_sizes``, ``early_stopping``,
-        ``class_weight``, and ``record_updates`` with ``method="minibatch"`` or ``"sgd"``.
+        and meanings; a network (``hidden_layer_sizes``) takes a 1-D ``y``. Not yet on dask
+        arrays: ``early_stopping``, ``class_weight``, and ``record_updates`` with
+        ``method="minibatch"`` or ``"sgd"``.
 
     Returns
     -------
@@ -146,12 +146,18 @@ def prepare(
     for name, finite in zip(("X", "y", "sample_weight"), found[: 2 + (sw is not None)]):
         if not finite:
             raise ValueError(f"{name}: contains NaN or inf; remove or impute non-finite values")
+    network = p["hidden_layer_sizes"] is not None
     if classifier:
         classes = np.asarray(found[-1]) if classes is None else np.asarray(classes)
         if len(classes) < 2:
             raise ValueError(f"y: a classifier needs at least two classes, got {len(classes)}")
-        n_outputs = _encode_targets(classes, p["loss"], dtype, classes)[2]
-        y_enc = y.map_blocks(_encode_chunk, p["loss"], dtype, classes, dtype=dtype)
+        encoded, _, n_outputs = _encode_targets(classes, p["loss"], dtype, classes, network)
+        encode = (_encode_chunk, p["loss"], dtype, classes, network)
+        if encoded.ndim == 1:
+            y_enc = y.map_blocks(*encode, dtype=dtype)
+        else:  # a network's log loss on more than two classes: +-1 per output
+            y_enc = y.map_blocks(*encode, dtype=dtype, new_axis=1,
+                                 chunks=(y.chunks[0], (n_outputs,)))  # fmt: skip
     else:
         classes, n_outputs = None, 1
         y_enc = y.astype(dtype)
@@ -260,8 +266,10 @@ def _rows_like(X: Any, values: Any, name: str) -> Any:
     return values
 
 
-def _encode_chunk(y: np.ndarray, loss: str, dtype: np.dtype, classes: np.ndarray) -> np.ndarray:
-    return _encode_targets(y, loss, dtype, classes)[0]
+def _encode_chunk(
+    y: np.ndarray, loss: str, dtype: np.dtype, classes: np.ndarray, network: bool
+) -> np.ndarray:
+    return _encode_targets(y, loss, dtype, classes, network)[0]
 
 
 @dataclass
@@ -294,8 +302,10 @@ class _Chunks:
         return list(dask.compute(*(dask.delayed(task, pure=True)(*c) for c in calls)))
 
 
-# The settings a chunk's gradient needs (run_epoch takes them all).
+# The settings a chunk's gradient needs (run_epoch takes them all): a linear model's, and
+# a network's (config holds layer_sizes and activation only for a network).
 _GRADIENT_SETTINGS = ("n_outputs", "fit_intercept", "loss", "epsilon", "class_weight")
+_NETWORK_GRADIENT_SETTINGS = ("layer_sizes", "activation", "loss")
 # The arrays an epoch updates in place besides the parameters.
 _STATES = ("optimizer_state", "penalty_state", "average")
 
@@ -312,7 +322,9 @@ def epoch_on_workers(
     chunks: _Chunks = rows.chunks
     n_chunks = len(chunks.xs)
     if config["method"] == "batch":
-        settings = {name: config[name] for name in _GRADIENT_SETTINGS}
+        network = config.get("layer_sizes") is not None
+        names = _NETWORK_GRADIENT_SETTINGS if network else _GRADIENT_SETTINGS
+        settings = {name: config[name] for name in names}
         parts = chunks.map(_chunk_gradient_sum, [params.copy()] * n_chunks, [settings] * n_chunks)
         loss_sum = 0.0
         grad_sum = np.zeros_like(params)
@@ -320,14 +332,16 @@ def epoch_on_workers(
             loss_sum += part_loss
             grad_sum += part_grad
         empty_X = np.empty((0, rows.shape[1]), dtype=rows.dtype)
-        empty_y = np.empty(0, dtype=rows.dtype)
+        empty_y = np.empty((0, *y.shape[1:]), dtype=rows.dtype)
         return _core.run_epoch(
             empty_X, empty_y, None, None, params, **config,
             gradient_sum=grad_sum, gradient_loss_sum=loss_sum, n_samples=rows.shape[0],
         )  # fmt: skip
     seeds = chunks.rng.integers(2**63, size=n_chunks) if chunks.shuffle else None
     states = {name: None if config[name] is None else config[name].copy() for name in _STATES}
+    # a network's first epoch asks for its first update's loss (its loss scale): chunk 0's
     settings = {name: value for name, value in config.items() if name not in _STATES}
+    settings["update_losses"] = config["update_losses"] is not None
     parts = chunks.map(
         _chunk_epoch,
         [params.copy()] * n_chunks,
@@ -340,6 +354,8 @@ def epoch_on_workers(
     for name in _STATES:
         if config[name] is not None:
             config[name][:] = sum(w * part[3][name] for w, part in zip(weights, parts))
+    if config["update_losses"] is not None:
+        config["update_losses"][0] = parts[0][4]
     loss_sum = float(sum(part[0] for part in parts))
     n_updates = round(float(np.dot(weights, [part[1] for part in parts])))
     return loss_sum, n_updates
@@ -352,22 +368,31 @@ def _chunk_gradient_sum(
     """One chunk's loss sum and gradient sum at ``params`` (a task on a worker)."""
     rows = check_X(X, dtype=params.dtype, finite=False)
     sample_weight = None if sample_weight is None else np.ascontiguousarray(sample_weight)
-    return _core.linear_gradient_sum(
-        rows.parts if isinstance(rows, CsrData) else rows, np.ascontiguousarray(y),
-        sample_weight, params, n_threads=1, **settings,
+    data = rows.parts if isinstance(rows, CsrData) else rows
+    y = np.ascontiguousarray(y)
+    if "layer_sizes" not in settings:
+        return _core.linear_gradient_sum(data, y, sample_weight, params, n_threads=1, **settings)
+    # a network's gradient is the engine's mean over the chunk's rows, the penalty left out
+    loss_sum, mean = _core.network_gradient(
+        data, y, sample_weight, params, penalty_l2=0.0, penalty_l2_per_batch=0.0, n_threads=1,
+        **settings,
     )  # fmt: skip
+    return loss_sum, mean * rows.shape[0]
 
 
 def _chunk_epoch(
     X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, params: np.ndarray,
     states: dict[str, Any], seed: int | None, config: dict[str, Any],
-) -> tuple[float, int, np.ndarray, dict[str, Any]]:  # fmt: skip
+) -> tuple[float, int, np.ndarray, dict[str, Any], float]:  # fmt: skip
     """One chunk's epoch from ``params`` in a seeded permutation (a task on a worker)."""
     rows = check_X(X, dtype=params.dtype, finite=False)
     sample_weight = None if sample_weight is None else np.ascontiguousarray(sample_weight)
     order = None if seed is None else np.random.default_rng(seed).permutation(rows.shape[0])
-    config = dict(config, n_threads=1)
+    n = rows.shape[0]
+    update_losses = np.full(n, np.nan) if config["update_losses"] else None
+    config = dict(config, n_threads=1, update_losses=update_losses)
     loss_sum, n_updates = compiled_epoch(
         rows, np.ascontiguousarray(y), sample_weight, order, params, **config, **states
     )
-    return loss_sum, n_updates, params, states
+    first_loss = float("nan") if update_losses is None else float(update_losses[0])
+    return loss_sum, n_updates, params, states, first_loss

@@ -348,9 +348,8 @@ py::tuple run_epoch(const py::object& X, const Array<T>& y, const std::optional<
 
   r.n_order = n;
   if (gradient_sum) {
-    GDFAST_REQUIRE(!network && r.settings.method == gdfast::Method::batch && n == 0 && !order && n_samples >= 1,
-                   "gradient_sum: a linear model's batch epoch over X and y of 0 rows, without an order, "
-                   "with n_samples >= 1");
+    GDFAST_REQUIRE(r.settings.method == gdfast::Method::batch && n == 0 && !order && n_samples >= 1,
+                   "gradient_sum: a batch epoch over X and y of 0 rows, without an order, with n_samples >= 1");
     GDFAST_REQUIRE(gradient_sum->ndim() == 1 && gradient_sum->shape(0) == n_params,
                    "gradient_sum: expected shape " + shape_text(n_params));
     r.n_order = n_samples;
@@ -500,7 +499,7 @@ void register_functions(py::module_& m) {
         "(data, indices, indptr, n_features) of a CSR matrix with int64 indices.\n"
         "With `layer_sizes` (n_features, hidden..., n_outputs) the model is a network\n"
         "whose flat params are [W_1 | ... | W_L | b_1 | ... | b_L].\n"
-        "With `gradient_sum` (a batch epoch of a linear model over data held elsewhere: X and y\n"
+        "With `gradient_sum` (a batch epoch over data held elsewhere: X and y\n"
         "of 0 rows) the epoch applies that gradient sum and `gradient_loss_sum` over `n_samples`.\n"
         "Returns (sum of sample-weighted losses, number of updates).");
   m.def("linear_gradient_sum", &linear_gradient_sum<T>, py::arg("X"), py::arg("y").noconvert(),

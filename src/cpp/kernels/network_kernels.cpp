@@ -70,7 +70,7 @@ EpochStats run_network(const EpochRequest<T>& r) {
                        r.eps, [&](auto rule) {
                          return gdfast::run_epoch(X, r.y, r.sample_weight, r.order, r.n_order, model, rule,
                                                   r.penalty, r.schedule, r.averager, r.t, r.settings,
-                                                  r.update_losses);
+                                                  r.update_losses, r.given);
                        });
     });
   });
