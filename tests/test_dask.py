@@ -13,6 +13,7 @@ import gdfast
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
+
 import gdfast.dask  # noqa: E402
 
 
@@ -21,6 +22,28 @@ def regression(n: int = 3000, d: int = 6, seed: int = 0) -> tuple[np.ndarray, np
     X = rng.normal(size=(n, d))
     y = X @ rng.normal(size=d) + 0.3 + 0.1 * rng.normal(size=n)
     return X, y
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_local_sgd_averages_the_chunk_models_by_their_rows(optimizer):
+    # one epoch from zero weights: the average of the chunks' own epochs, each computed
+    # in memory over the permutation the chunk's task draws. It runs before the cluster
+    # starts: on Dask's threaded scheduler the tasks share their argument arrays, and
+    # each must still start from the driver's parameters and rule states
+    assert distributed.client._get_global_client() is None
+    X, y = regression(n=900)
+    params = dict(
+        method="minibatch", batch_size=16, max_iter=1, tol=None, eta0=0.05, optimizer=optimizer
+    )
+    got = gdfast.dask.fit(da.from_array(X, chunks=(600, 6)), y, random_state=3, **params)
+    seeds = np.random.default_rng(3).integers(2**63, size=2)
+    models = []
+    for k, (lo, hi) in enumerate([(0, 600), (600, 900)]):
+        order = np.random.default_rng(int(seeds[k])).permutation(hi - lo)
+        res = gdfast.fit(X[lo:hi][order], y[lo:hi][order], shuffle=False, **params)
+        models.append(np.append(res.coef, res.intercept))
+    expected = (600 * models[0] + 300 * models[1]) / 900
+    np.testing.assert_allclose(np.append(got.coef, got.intercept), expected, rtol=1e-12)
 
 
 @pytest.fixture(scope="module")
@@ -110,22 +133,6 @@ def test_local_sgd_trains_within_two_percent_of_in_memory(client, method):
 
     assert training_loss(first) <= 1.02 * training_loss(in_memory)
     assert first.n_epochs == 5 and first.stop_reason == "max_iter"
-
-
-def test_local_sgd_averages_the_chunk_models_by_their_rows():
-    # one epoch from zero weights: the average of the chunks' own epochs, each computed
-    # in memory over the permutation the chunk's task draws
-    X, y = regression(n=900)
-    params = dict(method="minibatch", batch_size=16, max_iter=1, tol=None, eta0=0.05)
-    got = gdfast.dask.fit(da.from_array(X, chunks=(600, 6)), y, random_state=3, **params)
-    seeds = np.random.default_rng(3).integers(2**63, size=2)
-    models = []
-    for k, (lo, hi) in enumerate([(0, 600), (600, 900)]):
-        order = np.random.default_rng(int(seeds[k])).permutation(hi - lo)
-        res = gdfast.fit(X[lo:hi][order], y[lo:hi][order], shuffle=False, **params)
-        models.append(np.append(res.coef, res.intercept))
-    expected = (600 * models[0] + 300 * models[1]) / 900
-    np.testing.assert_allclose(np.append(got.coef, got.intercept), expected, rtol=1e-12)
 
 
 def test_a_killed_worker_costs_a_recomputation_not_the_fit(client):

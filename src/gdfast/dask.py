@@ -325,7 +325,7 @@ def epoch_on_workers(
         network = config.get("layer_sizes") is not None
         names = _NETWORK_GRADIENT_SETTINGS if network else _GRADIENT_SETTINGS
         settings = {name: config[name] for name in names}
-        parts = chunks.map(_chunk_gradient_sum, [params.copy()] * n_chunks, [settings] * n_chunks)
+        parts = chunks.map(_chunk_gradient_sum, [params] * n_chunks, [settings] * n_chunks)
         loss_sum = 0.0
         grad_sum = np.zeros_like(params)
         for part_loss, part_grad in parts:  # in chunk order: the same sum for any workers
@@ -338,13 +338,13 @@ def epoch_on_workers(
             gradient_sum=grad_sum, gradient_loss_sum=loss_sum, n_samples=rows.shape[0],
         )  # fmt: skip
     seeds = chunks.rng.integers(2**63, size=n_chunks) if chunks.shuffle else None
-    states = {name: None if config[name] is None else config[name].copy() for name in _STATES}
+    states = {name: config[name] for name in _STATES}
     # a network's first epoch asks for its first update's loss (its loss scale): chunk 0's
     settings = {name: value for name, value in config.items() if name not in _STATES}
     settings["update_losses"] = config["update_losses"] is not None
     parts = chunks.map(
         _chunk_epoch,
-        [params.copy()] * n_chunks,
+        [params] * n_chunks,
         [states] * n_chunks,
         [None if seeds is None else int(seeds[k]) for k in range(n_chunks)],
         [settings] * n_chunks,
@@ -385,6 +385,9 @@ def _chunk_epoch(
     states: dict[str, Any], seed: int | None, config: dict[str, Any],
 ) -> tuple[float, int, np.ndarray, dict[str, Any], float]:  # fmt: skip
     """One chunk's epoch from ``params`` in a seeded permutation (a task on a worker)."""
+    # copies: on Dask's threaded scheduler the tasks share their arguments' arrays
+    params = params.copy()
+    states = {name: None if state is None else state.copy() for name, state in states.items()}
     rows = check_X(X, dtype=params.dtype, finite=False)
     sample_weight = None if sample_weight is None else np.ascontiguousarray(sample_weight)
     order = None if seed is None else np.random.default_rng(seed).permutation(rows.shape[0])
