@@ -129,6 +129,8 @@ def fit(
         ``"hinge"``, ``"squared_hinge"``, ``"modified_huber"``, ``"perceptron"``
         (one-vs-rest for more than two classes, all classes in one pass) and
         ``"softmax"`` (multinomial: one weight row per class, even for two).
+        A classification loss takes class labels: a float ``y`` with non-integer
+        values is a ``ValueError`` ("Unknown label type: continuous").
         A network takes ``"squared_error"`` (identity output), ``"log_loss"``
         (a logistic output per class, one for two classes) or ``"softmax"``.
     hidden_layer_sizes : int or sequence of int, optional
@@ -401,6 +403,11 @@ def _encode_targets(
         return y_num, None, 1
     if y.dtype.kind == "f":
         check_finite("y", y)
+        if classes is None and np.any(y != np.round(y)):  # scikit-learn's type_of_target rule
+            raise ValueError(
+                f"y: Unknown label type: continuous; loss={loss!r} needs class labels (use a "
+                "regression loss such as 'squared_error' for a continuous target)"
+            )
     if classes is None:
         classes, index = np.unique(y, return_inverse=True)
     else:

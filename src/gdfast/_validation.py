@@ -159,9 +159,10 @@ def check_X(X: Any, dtype: Any = None, finite: bool = True) -> np.ndarray | CsrD
         return check_sparse_X(X, dtype, finite)
     arr = _as_float_array("X", X, dtype)
     if arr.ndim != 2:
+        hint = "; use X.reshape(-1, 1) for a single feature" if arr.ndim == 1 else ""
         raise ValueError(
-            f"X: expected a 2-D array (n_samples, n_features), got {arr.ndim}-D; "
-            "use X.reshape(-1, 1) for a single feature"
+            f"X: expected a 2-D array (n_samples, n_features), got a {arr.ndim}-D array of "
+            f"shape {arr.shape}{hint}"
         )
     if arr.shape[0] == 0:
         raise ValueError("X: empty, needs at least one sample")
