@@ -48,3 +48,15 @@ def test_x_of_more_than_two_dimensions_says_what_it_got(shape):
     assert "reshape(-1, 1)" not in str(e.value)
     with pytest.raises(ValueError, match="reshape"):
         gdfast.fit(np.zeros(5), np.zeros(5))
+
+
+def test_a_dataframe_with_text_or_categories_names_the_columns():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(
+        {"rooms": [1.0, 2.0, 3.0, 4.0], "city": ["a", "b", "a", "c"],
+         "kind": pd.Categorical(["u", "v", "u", "v"]), "new": [True, False, True, True]}
+    )  # fmt: skip
+    with pytest.raises(TypeError, match=r"X: column\(s\) 'city', 'kind' are not numeric"):
+        gdfast.fit(df, np.arange(4.0))
+    res = gdfast.fit(df[["rooms", "new"]], np.arange(4.0), max_iter=3, tol=None)
+    assert res.coef.shape == (2,)

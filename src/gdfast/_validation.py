@@ -122,6 +122,19 @@ def check_sparse_X(X: Any, dtype: Any = None, finite: bool = True) -> CsrData:
 def _as_float_array(name: str, value: Any, dtype: Any = None) -> np.ndarray:
     if is_sparse(value):
         raise TypeError(f"{name}: sparse input is not supported here; pass {name}.toarray()")
+    dtypes = getattr(value, "dtypes", None)
+    if dtypes is not None and hasattr(dtypes, "items"):  # a DataFrame: name what is not numeric
+        text = [
+            str(column)
+            for column, kind in dtypes.items()
+            if getattr(kind, "kind", "O") not in "biuf"
+        ]
+        if text:
+            raise TypeError(
+                f"{name}: column(s) {', '.join(map(repr, text))} are not numeric (text or "
+                "categories); encode them first, e.g. pandas.get_dummies or scikit-learn's "
+                "OneHotEncoder, or drop them"
+            )
     try:
         arr = np.asarray(value)
     except Exception as exc:  # pandas extension arrays, ragged lists ...
