@@ -274,7 +274,8 @@ def _encode_chunk(
 
 @dataclass
 class _Chunks:
-    """The persisted chunks, one delayed object per row chunk, in row order."""
+    """The persisted chunks, in row order: one future per chunk with a client, one
+    delayed object without."""
 
     xs: list[Any]
     ys: list[Any]
@@ -286,15 +287,13 @@ class _Chunks:
     # the persisted arrays: while they live, the workers keep their chunks
     persisted: tuple[Any, ...] = field(default=(), repr=False)
 
-    def map(self, task: Any, *per_chunk: list[Any]) -> list[Any]:
-        """``task(x, y, sample_weight, *args)`` on the workers for every chunk, where
-        ``args`` are the chunk's entries of ``per_chunk``; the results in chunk order.
-        With a client, one submitted task per chunk, the chunks passed as futures."""
+    def map(self, task: Any, *args: Any, each: list[Any] | None = None) -> list[Any]:
+        """``task(x, y, sample_weight, *args)`` on the workers for every chunk, or
+        ``task(x, y, sample_weight, each[k], *args)`` for chunk k with ``each``; the
+        results in chunk order. With a client, one submitted task per chunk."""
         ws = self.ws if self.ws is not None else [None] * len(self.xs)
-        calls = [
-            (self.xs[k], self.ys[k], ws[k], *(args[k] for args in per_chunk))
-            for k in range(len(self.xs))
-        ]
+        own = [()] * len(self.xs) if each is None else [(value,) for value in each]
+        calls = [(self.xs[k], self.ys[k], ws[k], *own[k], *args) for k in range(len(self.xs))]
         if self.client is not None:
             return list(self.client.gather([self.client.submit(task, *c) for c in calls]))
         import dask
@@ -325,7 +324,7 @@ def epoch_on_workers(
         network = config.get("layer_sizes") is not None
         names = _NETWORK_GRADIENT_SETTINGS if network else _GRADIENT_SETTINGS
         settings = {name: config[name] for name in names}
-        parts = chunks.map(_chunk_gradient_sum, [params] * n_chunks, [settings] * n_chunks)
+        parts = chunks.map(_chunk_gradient_sum, params, settings)
         loss_sum = 0.0
         grad_sum = np.zeros_like(params)
         for part_loss, part_grad in parts:  # in chunk order: the same sum for any workers
@@ -342,13 +341,8 @@ def epoch_on_workers(
     # a network's first epoch asks for its first update's loss (its loss scale): chunk 0's
     settings = {name: value for name, value in config.items() if name not in _STATES}
     settings["update_losses"] = config["update_losses"] is not None
-    parts = chunks.map(
-        _chunk_epoch,
-        [params] * n_chunks,
-        [states] * n_chunks,
-        [None if seeds is None else int(seeds[k]) for k in range(n_chunks)],
-        [settings] * n_chunks,
-    )
+    orders = [None] * n_chunks if seeds is None else [int(seed) for seed in seeds]
+    parts = chunks.map(_chunk_epoch, params, states, settings, each=orders)
     weights = chunks.rows / chunks.rows.sum()
     params[:] = sum(w * part[2] for w, part in zip(weights, parts))
     for name in _STATES:
@@ -381,8 +375,8 @@ def _chunk_gradient_sum(
 
 
 def _chunk_epoch(
-    X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, params: np.ndarray,
-    states: dict[str, Any], seed: int | None, config: dict[str, Any],
+    X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, seed: int | None,
+    params: np.ndarray, states: dict[str, Any], config: dict[str, Any],
 ) -> tuple[float, int, np.ndarray, dict[str, Any], float]:  # fmt: skip
     """One chunk's epoch from ``params`` in a seeded permutation (a task on a worker)."""
     # copies: on Dask's threaded scheduler the tasks share their arguments' arrays

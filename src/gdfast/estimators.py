@@ -51,7 +51,6 @@ from ._api import (
 from ._losses import predict_proba_from_scores
 from ._result import EpochInfo, FitResult
 from ._validation import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
-from .dask import is_dask_array
 
 __all__ = ["GDClassifier", "GDRegressor"]
 
@@ -107,7 +106,7 @@ class _GDBase(BaseEstimator):
 
     # --- data ---------------------------------------------------------------
     def _validate_training_data(self, X: Any, y: Any, *, reset: bool) -> tuple[Any, Any]:
-        if is_dask_array(X):  # checked on the workers, by gdfast.dask.prepare
+        if on_dask.is_dask_array(X):  # checked on the workers, by gdfast.dask.prepare
             if reset:
                 self.n_features_in_ = int(X.shape[1])
             elif X.shape[1] != self.n_features_in_:
@@ -166,7 +165,7 @@ class _GDBase(BaseEstimator):
             # work on a copy: an interrupted partial_fit leaves the estimator as it was
             state = copy.deepcopy(state)
         kernel: Any = compiled_epoch
-        if is_dask_array(X):  # the rows stay on the workers (gdfast.dask)
+        if on_dask.is_dask_array(X):  # the rows stay on the workers (gdfast.dask)
             known = classes if state is None else state.classes
             X, y = on_dask.prepare(X, y, sample_weight, params, np.random.default_rng(), known)
             classes, sw, kernel = X.classes, None, on_dask.epoch_on_workers
@@ -563,7 +562,7 @@ default="sgd"
         ndarray of shape (n_samples,)
             The predictions.
         """
-        if is_dask_array(X):
+        if on_dask.is_dask_array(X):
             return on_dask.map_rows(X, self.predict, None, self.coef_.dtype)
         return self._scores(self._validate_X_predict(X)).ravel()
 
@@ -840,7 +839,7 @@ default="sgd"
         """
         self._check_own_params()
         X, y = self._validate_training_data(X, y, reset=True)
-        if is_dask_array(X):  # the classes: one da.unique pass on the workers
+        if on_dask.is_dask_array(X):  # the classes: one da.unique pass on the workers
             coef_init, intercept_init = self._warm_start_init(coef_init, intercept_init)
             self._train(
                 X, y, partial=False, sample_weight=sample_weight, coef_init=coef_init,
@@ -910,7 +909,7 @@ default="sgd"
                 f"was: {self.classes_!r}"
             )
         X, y = self._validate_training_data(X, y, reset=first_call)
-        if not is_dask_array(X):
+        if not on_dask.is_dask_array(X):
             check_classification_targets(y)
         self._train(
             X,
@@ -941,7 +940,7 @@ default="sgd"
             is predicted); a binary ``"softmax"`` model gives the difference of
             its two rows' scores, the log-odds of ``classes_[1]``.
         """
-        if is_dask_array(X):
+        if on_dask.is_dask_array(X):
             binary = self.coef_.shape[0] == 1 or len(self.classes_) == 2
             n_columns = None if binary else len(self.classes_)
             return on_dask.map_rows(X, self.decision_function, n_columns, self.coef_.dtype)
@@ -966,7 +965,7 @@ default="sgd"
             The label of the highest score (two classes: ``classes_[1]`` where
             the decision function is positive).
         """
-        if is_dask_array(X):
+        if on_dask.is_dask_array(X):
             return on_dask.map_rows(X, self.predict, None, self.classes_.dtype)
         scores = self.decision_function(X)
         if scores.ndim == 1:
@@ -1002,7 +1001,7 @@ default="sgd"
         ndarray of shape (n_samples, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
-        if is_dask_array(X):
+        if on_dask.is_dask_array(X):
             return on_dask.map_rows(X, self.predict_proba, len(self.classes_), self.coef_.dtype)
         scores = self._scores(self._validate_X_predict(X))
         if scores.shape[1] == 1:
