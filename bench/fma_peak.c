@@ -7,10 +7,11 @@
  * (latency 4-5 cycles x 2 issued a cycle = 8-10 chains in flight); the values converge to
  * b / (1 - a) = 0.1, so no denormal or overflow slows them.
  *
- * Compiled with AVX2 and FMA (-march=native on such a machine, or -mavx2 -mfma) the chains
- * are 256-bit FMA intrinsics, the width of gdfast's x86-64-v3 kernels (an AVX-512 core's
- * 512-bit peak is not measured: gdfast does not use it). Otherwise a portable scalar loop
- * of separate multiplies and adds runs instead, and isa=scalar says it is no FMA peak.
+ * Compiled with AVX-512 (-march=native on such a machine) the chains are 512-bit FMA
+ * intrinsics, the width of gdfast's x86-64-v4 network kernels (isa=avx512); with AVX2 and
+ * FMA (-mavx2 -mfma) 256-bit ones, the width of its x86-64-v3 kernels (isa=avx2-fma).
+ * Otherwise a portable scalar loop of separate multiplies and adds runs instead, and
+ * isa=scalar says it is no FMA peak.
  *
  *     gcc -O2 -march=native -fopenmp bench/fma_peak.c -o build/bench/fma_peak
  *     build/bench/fma_peak [million iterations=20] [repeats=5] [threads...]
@@ -23,7 +24,12 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-#if defined(__AVX2__) && defined(__FMA__)
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#define ISA "avx512"
+#define LANES_F64 8
+#define LANES_F32 16
+#elif defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define ISA "avx2-fma"
 #define LANES_F64 4
@@ -51,45 +57,59 @@ static int cmp_double(const void *x, const void *y) {
 }
 
 /* chains_f64 / chains_f32: ACC chains of `iterations` multiply-adds each; they return the
- * sum of the chains, so that the compiler keeps them. */
-#if defined(__AVX2__) && defined(__FMA__)
+ * sum of the chains, so that the compiler keeps them. The vector type and its intrinsics
+ * are those of the widest ISA compiled for. */
+#if defined(__AVX512F__)
+#define VEC_F64 __m512d
+#define VEC_F32 __m512
+#define OP_F64(name) _mm512_##name##_pd
+#define OP_F32(name) _mm512_##name##_ps
+#elif defined(__AVX2__) && defined(__FMA__)
+#define VEC_F64 __m256d
+#define VEC_F32 __m256
+#define OP_F64(name) _mm256_##name##_pd
+#define OP_F32(name) _mm256_##name##_ps
+#endif
+#ifdef VEC_F64
 static double chains_f64(long iterations) {
-  const __m256d a = _mm256_set1_pd(0.999999), b = _mm256_set1_pd(1e-7);
-#define DECLARE(k) __m256d acc##k = _mm256_set1_pd((double)(k));
-#define STEP(k) acc##k = _mm256_fmadd_pd(acc##k, a, b);
-#define SUM(k) total = _mm256_add_pd(total, acc##k);
+  const VEC_F64 a = OP_F64(set1)(0.999999), b = OP_F64(set1)(1e-7);
+#define DECLARE(k) VEC_F64 acc##k = OP_F64(set1)((double)(k));
+#define STEP(k) acc##k = OP_F64(fmadd)(acc##k, a, b);
+#define SUM(k) total = OP_F64(add)(total, acc##k);
   EACH(DECLARE)
   for (long i = 0; i < iterations; ++i) {
     EACH(STEP)
   }
-  __m256d total = _mm256_setzero_pd();
+  VEC_F64 total = OP_F64(setzero)();
   EACH(SUM)
 #undef DECLARE
 #undef STEP
 #undef SUM
-  double lanes[4];
-  _mm256_storeu_pd(lanes, total);
-  return lanes[0] + lanes[1] + lanes[2] + lanes[3];
+  double lanes[LANES_F64];
+  OP_F64(storeu)(lanes, total);
+  double sum = 0.0;
+  for (int k = 0; k < LANES_F64; ++k) sum += lanes[k];
+  return sum;
 }
 
 static double chains_f32(long iterations) {
-  const __m256 a = _mm256_set1_ps(0.9999f), b = _mm256_set1_ps(1e-5f);
-#define DECLARE(k) __m256 acc##k = _mm256_set1_ps((float)(k));
-#define STEP(k) acc##k = _mm256_fmadd_ps(acc##k, a, b);
-#define SUM(k) total = _mm256_add_ps(total, acc##k);
+  const VEC_F32 a = OP_F32(set1)(0.9999f), b = OP_F32(set1)(1e-5f);
+#define DECLARE(k) VEC_F32 acc##k = OP_F32(set1)((float)(k));
+#define STEP(k) acc##k = OP_F32(fmadd)(acc##k, a, b);
+#define SUM(k) total = OP_F32(add)(total, acc##k);
   EACH(DECLARE)
   for (long i = 0; i < iterations; ++i) {
     EACH(STEP)
   }
-  __m256 total = _mm256_setzero_ps();
+  VEC_F32 total = OP_F32(setzero)();
   EACH(SUM)
 #undef DECLARE
 #undef STEP
 #undef SUM
-  float lanes[8];
-  _mm256_storeu_ps(lanes, total);
+  float lanes[LANES_F32];
+  OP_F32(storeu)(lanes, total);
   double sum = 0.0;
-  for (int k = 0; k < 8; ++k) sum += lanes[k];
+  for (int k = 0; k < LANES_F32; ++k) sum += lanes[k];
   return sum;
 }
 #else

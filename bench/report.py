@@ -798,9 +798,10 @@ class Bench:
             per_core = ", ".join(
                 f"{peaks[dtype, 1]:.1f} GFLOP/s {dtype}" for dtype in ("float64", "float32")
             )
+            bits = {"avx2-fma": 256, "avx512": 512}.get(isa)
             rate = (
-                f" = {peaks['float64', 1] / 8:.2f} G 256-bit FMA instructions/s"
-                if isa == "avx2-fma"
+                f" = {peaks['float64', 1] / (bits // 32):.2f} G {bits}-bit FMA instructions/s"
+                if bits is not None
                 else " (isa=scalar: separate multiplies and adds, not an FMA peak)"
             )
             both = ", ".join(f"{peaks[dtype, 2]:.1f}" for dtype in ("float64", "float32"))

@@ -544,7 +544,8 @@ def c_fma_peak(
     thread_counts: list[int], millions: int = 20, repeats: int = 5
 ) -> tuple[dict[tuple[str, int], float], str] | None:
     """Peak GFLOP/s of ``bench/fma_peak.c`` by (dtype, thread count), and its ISA
-    (``"avx2-fma"``: 256-bit FMAs; ``"scalar"``: the portable fallback); None without gcc.
+    (``"avx512"``: 512-bit FMAs, the width of the network kernels on such a CPU;
+    ``"avx2-fma"``: 256-bit ones; ``"scalar"``: the portable fallback); None without gcc.
 
     The best of ``repeats`` runs of ``millions`` million iterations of 12 FMA chains (a
     peak, so the best run, not the median)."""

@@ -165,21 +165,29 @@ struct Kernels {
   }
 };
 
-#define GDFAST_KERNELS_OF(isa, label)                                                       \
-  Kernels {                                                                                \
-    label, {&isa::run_epoch, &isa::run_network_epoch, &isa::network_gradient, &isa::linear_gradient_sum}, \
-        {&isa::run_epoch, &isa::run_network_epoch, &isa::network_gradient, &isa::linear_gradient_sum}     \
+// linear: the instruction set of the linear loops; network: of the network's.
+#define GDFAST_KERNELS_OF(linear, network, label)                                                      \
+  Kernels {                                                                                           \
+    label, {&linear::run_epoch, &network::run_network_epoch, &network::network_gradient,              \
+            &linear::linear_gradient_sum},                                                             \
+        {&linear::run_epoch, &network::run_network_epoch, &network::network_gradient,                 \
+         &linear::linear_gradient_sum}                                                                 \
   }
 
 Kernels select_kernels() {
   namespace k = gdfast::kernels;
   const char* forced = std::getenv("GDFAST_ISA");
-  const bool portable = forced != nullptr && std::string(forced) == "baseline";
+  const std::string force = forced != nullptr ? forced : "";
 #if defined(GDFAST_HAS_KERNELS_X86_64_V3)
-  if (!portable && __builtin_cpu_supports("x86-64-v3")) return GDFAST_KERNELS_OF(k::x86_64_v3, "x86-64-v3");
+  const bool v3 = force != "baseline" && __builtin_cpu_supports("x86-64-v3");
+#if defined(GDFAST_HAS_KERNELS_X86_64_V4)
+  if (v3 && force != "x86-64-v3" && __builtin_cpu_supports("x86-64-v4"))
+    return GDFAST_KERNELS_OF(k::x86_64_v3, k::x86_64_v4, "x86-64-v3, networks x86-64-v4");
 #endif
-  (void)portable;
-  return GDFAST_KERNELS_OF(k::baseline, "baseline");
+  if (v3) return GDFAST_KERNELS_OF(k::x86_64_v3, k::x86_64_v3, "x86-64-v3");
+#endif
+  (void)force;
+  return GDFAST_KERNELS_OF(k::baseline, k::baseline, "baseline");
 }
 #undef GDFAST_KERNELS_OF
 

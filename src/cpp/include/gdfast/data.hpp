@@ -13,7 +13,25 @@
 #define GDFAST_ALWAYS_INLINE inline
 #endif
 
+// Each instruction set's build of the kernels (GDFAST_KERNEL_ISA) compiles
+// these headers into an inline namespace of its own. Without it every inline
+// function and template instance the builds share has one name, the linker
+// keeps the first object's copy, and the dispatch is void: the baseline build
+// called the AVX2 build's epochs, the AVX-512 one the AVX2 products. The
+// binding, built without it, sees the same types in gdfast itself: the
+// requests between them are plain data of identical layout.
+#define GDFAST_ISA_NAME_(isa) isa_##isa
+#define GDFAST_ISA_NAME(isa) GDFAST_ISA_NAME_(isa)
+#if defined(GDFAST_KERNEL_ISA)
+#define GDFAST_ISA_BEGIN inline namespace GDFAST_ISA_NAME(GDFAST_KERNEL_ISA) {
+#define GDFAST_ISA_END }
+#else
+#define GDFAST_ISA_BEGIN
+#define GDFAST_ISA_END
+#endif
+
 namespace gdfast {
+GDFAST_ISA_BEGIN
 
 using index_t = std::int64_t;
 
@@ -189,4 +207,5 @@ struct CsrView {
   }
 };
 
+GDFAST_ISA_END
 }  // namespace gdfast

@@ -23,6 +23,7 @@
 #include "update.hpp"
 
 namespace gdfast {
+GDFAST_ISA_BEGIN
 
 enum class Method : std::int8_t { batch, minibatch, sgd };
 
@@ -503,4 +504,5 @@ EpochStats run_lazy_epoch(const CsrView<T, I>& X, const T* y, const T* sample_we
   return stats;
 }
 
+GDFAST_ISA_END
 }  // namespace gdfast

@@ -5,7 +5,10 @@
 
 #include <cmath>
 
+#include "data.hpp"
+
 namespace gdfast {
+GDFAST_ISA_BEGIN
 
 struct SquaredError {
   template <class T> T value(T p, T y) const { const T r = p - y; return T(0.5) * r * r; }
@@ -105,4 +108,5 @@ struct ModifiedHuber {
   }
 };
 
+GDFAST_ISA_END
 }  // namespace gdfast

@@ -16,6 +16,7 @@
 #include "data.hpp"
 
 namespace gdfast {
+GDFAST_ISA_BEGIN
 
 // Binary losses on k outputs: k == 1 takes y as it is (a regression target or
 // +-1); k > 1 is one-vs-rest on a class index y, every class in the same pass.
@@ -113,4 +114,5 @@ struct LinearModel {
   }
 };
 
+GDFAST_ISA_END
 }  // namespace gdfast

@@ -23,6 +23,7 @@
 #include "model.hpp"
 
 namespace gdfast {
+GDFAST_ISA_BEGIN
 
 // Hidden-layer activations: the value, and the derivative expressed through the
 // value (every backward pass then needs only the stored activations).
@@ -84,16 +85,29 @@ struct SoftmaxClassHead {
 namespace detail {
 
 // The register block of the products: Mr rows x Nr columns of C, two vectors
-// wide (ymm in the AVX2 build, xmm in the baseline one). 6 rows ran no faster
-// than 4 on W7: the loop is bound by its loads, not by the FMA latency.
+// wide (zmm in the AVX-512 build, ymm in the AVX2 one, xmm in the baseline).
+// AVX2's 16 registers hold 4 rows (6 ran no faster on W7: the loop is bound by
+// its loads); AVX-512's 32 hold 8, which the W7 network's products ran best
+// with (bench/gemm_block.cpp, best of 3, batch 32 float64: 4 rows 39.8 GFLOP/s,
+// 6 rows 41.3, 8 rows 46.0, 10 rows 41.5, 12 rows 37.9; AVX2 4 rows 25.1).
+// GDFAST_GEMM_MR overrides the rows for that benchmark only.
 template <class T>
 struct GemmBlock {
-#if defined(__AVX__)
+#if defined(__AVX512F__)
+  static constexpr index_t vector_bytes = 64;
+  static constexpr index_t default_rows = 8;
+#elif defined(__AVX__)
   static constexpr index_t vector_bytes = 32;
+  static constexpr index_t default_rows = 4;
 #else
   static constexpr index_t vector_bytes = 16;
+  static constexpr index_t default_rows = 4;
 #endif
-  static constexpr index_t Mr = 4;
+#if defined(GDFAST_GEMM_MR)
+  static constexpr index_t Mr = GDFAST_GEMM_MR;
+#else
+  static constexpr index_t Mr = default_rows;
+#endif
   static constexpr index_t Nr = 2 * vector_bytes / static_cast<index_t>(sizeof(T));
 };
 
@@ -149,7 +163,7 @@ GDFAST_ALWAYS_INLINE void gemm_block(index_t width, index_t k, const T* a, index
 }
 
 // Columns [0, width) of C over all m rows: blocks of Mr rows, the rest in
-// blocks of 2 and 1.
+// blocks of 4, 2 and 1.
 template <class T, index_t Nr>
 void gemm_columns(index_t m, index_t width, index_t k, const T* a, index_t a_row, index_t a_col, const T* b,
                   index_t ldb, T* c, index_t ldc, bool accumulate) {
@@ -157,6 +171,9 @@ void gemm_columns(index_t m, index_t width, index_t k, const T* a, index_t a_row
   index_t i = 0;
   for (; i + Mr <= m; i += Mr)
     gemm_block<T, Mr, Nr>(width, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
+  if constexpr (Mr > 4)
+    for (; i + 4 <= m; i += 4)
+      gemm_block<T, 4, Nr>(width, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
   for (; i + 2 <= m; i += 2)
     gemm_block<T, 2, Nr>(width, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
   if (i < m) gemm_block<T, 1, Nr>(width, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
@@ -401,4 +418,5 @@ struct NetworkModel {
   }
 };
 
+GDFAST_ISA_END
 }  // namespace gdfast

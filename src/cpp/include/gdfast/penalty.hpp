@@ -8,6 +8,7 @@
 #include "data.hpp"
 
 namespace gdfast {
+GDFAST_ISA_BEGIN
 
 template <class T>
 struct Penalty {
@@ -65,4 +66,5 @@ struct Penalty {
   }
 };
 
+GDFAST_ISA_END
 }  // namespace gdfast

@@ -10,6 +10,7 @@
 #include "data.hpp"
 
 namespace gdfast {
+GDFAST_ISA_BEGIN
 
 enum class ScheduleKind : std::int8_t { constant, optimal, invscaling };
 
@@ -37,4 +38,5 @@ struct Schedule {
   }
 };
 
+GDFAST_ISA_END
 }  // namespace gdfast

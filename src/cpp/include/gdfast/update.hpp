@@ -13,6 +13,7 @@
 #include "data.hpp"
 
 namespace gdfast {
+GDFAST_ISA_BEGIN
 
 struct PlainUpdate {
   static constexpr bool direct = true;
@@ -122,4 +123,5 @@ struct Averager {
   }
 };
 
+GDFAST_ISA_END
 }  // namespace gdfast
