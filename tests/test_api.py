@@ -119,6 +119,84 @@ def test_divergence_stops_with_warning_and_finite_coef(regression):
     assert np.isfinite(res.loss_history).all()
 
 
+def standardized_diabetes() -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    return (X - X.mean(axis=0)) / X.std(axis=0), y
+
+
+def largest_curvature(X: np.ndarray) -> float:
+    """The largest eigenvalue of the mean squared error's Hessian in (coef, intercept):
+    plain batch GD on it is stable exactly below a step of 2 / this."""
+    design = np.c_[X, np.ones(len(X))]
+    return float(np.linalg.eigvalsh(design.T @ design / len(X)).max())
+
+
+def squared_loss(X: np.ndarray, y: np.ndarray, res: gdfast.FitResult) -> float:
+    return float(0.5 * np.mean((X @ res.coef + res.intercept - y) ** 2))
+
+
+@pytest.mark.parametrize("eta0", [10.0, 0.5])
+def test_a_loss_that_keeps_rising_is_divergence_not_convergence(eta0):
+    # the issue's case: on standardised diabetes eta0=10 ran the loss from 6.3 to 9.7e9
+    # and 0.5 (just above 2 / L = 0.497) rose slowly; both ended "tol", converged
+    X, y = standardized_diabetes()
+    assert 2 / largest_curvature(X) < 0.5
+    with pytest.warns(RuntimeWarning, match=r"diverged .*Lower eta0"):
+        res = gdfast.fit(X, y, method="batch", eta0=eta0, max_iter=1000)
+    assert res.stop_reason == "diverged" and not res.converged
+    assert np.isfinite(res.coef).all() and np.isfinite(res.intercept)
+    # the weights of the lowest loss the descent reached (a batch epoch's loss is that
+    # of the weights it began with), recomputed here from them
+    assert squared_loss(X, y, res) == pytest.approx(min(res.loss_history), rel=1e-9)
+
+
+def test_a_step_just_below_the_limit_still_converges():
+    X, y = standardized_diabetes()
+    eta0 = 0.95 * 2 / largest_curvature(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = gdfast.fit(X, y, method="batch", eta0=eta0, max_iter=5000, tol=1e-6)
+    assert res.stop_reason == "tol" and res.converged
+    ols = np.linalg.lstsq(np.c_[X, np.ones(len(X))], y, rcond=None)[0]
+    assert res.coef == pytest.approx(ols[:-1], rel=1e-2, abs=0.5)
+
+
+def test_a_slow_divergence_with_momentum_is_caught_once_above_its_start():
+    # momentum's loss may rise and fall again: only rises that climb past the first
+    # epoch's loss count. Heavy ball (v = 0.9 v + g) is stable below a step of
+    # 2 (1 + 0.9) / L; 5% above it the loss climbs there within a few epochs.
+    X, y = standardized_diabetes()
+    eta0 = 1.05 * 2 * 1.9 / largest_curvature(X)
+    with pytest.warns(RuntimeWarning, match="rose faster each epoch"):
+        res = gdfast.fit(X, y, method="batch", optimizer="momentum", eta0=eta0, max_iter=2000)
+    assert res.stop_reason == "diverged" and np.isfinite(res.coef).all()
+    assert squared_loss(X, y, res) == pytest.approx(min(res.loss_history), rel=1e-9)
+
+
+def test_a_noisy_stochastic_plateau_is_not_divergence():
+    X, y = make_regression(n=500, noise=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = gdfast.fit(X, y, method="sgd", eta0=0.01, tol=None, max_iter=200, random_state=0)
+    assert res.stop_reason == "max_iter" and len(res.loss_history) == 200
+    design = np.c_[X, np.ones(len(X))]
+    ols = np.linalg.lstsq(design, y, rcond=None)[0]
+    assert squared_loss(X, y, res) < 1.05 * 0.5 * np.mean((design @ ols - y) ** 2)
+
+
+def test_estimators_and_sweep_report_divergence_as_fit_does():
+    X, y = standardized_diabetes()
+    est = gdfast.GDRegressor(method="batch", learning_rate="constant", eta0=0.5, max_iter=1000)
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        est.fit(X, y)
+    assert est.result_.stop_reason == "diverged" and np.isfinite(est.coef_).all()
+    with pytest.warns(RuntimeWarning, match=r"diverged for eta0=0\.5, 10"):
+        sweep = gdfast.sweep(X, y, eta0=[0.1, 0.5, 10.0], method="batch", max_iter=1000)
+    assert sweep.diverged == (0.5, 10.0) and sweep.best_eta0 == 0.1
+
+
 def test_coef_init_and_intercept_init_start_the_fit(regression):
     X, y = regression
     start = gdfast.fit(X, y, method="batch", max_iter=5, tol=None)

@@ -195,13 +195,27 @@ def test_errors_are_one_line_and_nonzero(tmp_path, args, words):
 
 
 def test_fit_warns_in_one_line_when_the_loss_rises(tmp_path):
+    # the largest curvature of X / n is about 1: a step of 2 grows the loss every epoch,
+    # but 4 epochs are too few to call it divergence (5 rises in a row)
     X = np.random.default_rng(0).normal(size=(50, 3))
     write_csv(tmp_path / "data.csv", X, X.sum(axis=1), ["a", "b", "c"])
-    args = ("--method", "batch", "--eta0", "20", "--max-iter", "10")
+    args = ("--method", "batch", "--eta0", "2", "--max-iter", "4")
     out = run("fit", "data.csv", "--target", "price k", *args, cwd=tmp_path)
     assert out.returncode == 0 and "final loss" in out.stdout
     assert out.stderr.count("\n") == 1 and "warning: the loss rose" in out.stderr
     assert "lower --eta0" in out.stderr
+
+
+@pytest.mark.parametrize("eta0", ["20", "2"])
+def test_fit_that_diverges_fails_in_one_line_and_writes_nothing(tmp_path, eta0):
+    # 20: the loss is 10,000 times its start within 3 epochs; 2: it rises faster every
+    # epoch for 5 epochs
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    write_csv(tmp_path / "data.csv", X, X.sum(axis=1), ["a", "b", "c"])
+    args = ("--method", "batch", "--eta0", eta0, "--max-iter", "50", "--output", "model.json")
+    out = run("fit", "data.csv", "--target", "price k", *args, cwd=tmp_path)
+    assert_one_line_error(out, "the loss diverged", "lower --eta0")
+    assert not (tmp_path / "model.json").exists()
 
 
 def test_bench_prints_a_quick_table():

@@ -15,8 +15,10 @@ from .conftest import make_regression
 N = 200  # samples of the fixture data: sgd makes N updates an epoch
 
 
-def lr_history(**params):
+def lr_history(classes: bool = False, **params):
     X, y = make_regression(n=N)
+    if classes:
+        y = (y > np.median(y)).astype(int)
     return gdfast.fit(X, y, method="sgd", max_iter=6, tol=None, random_state=0, **params).lr_history
 
 
@@ -36,7 +38,11 @@ def test_optimal_is_bottous_schedule_with_sklearns_offset():
     typw = math.sqrt(1 / math.sqrt(alpha))
     t0 = 1 / (typw * alpha)  # scikit-learn: optimal_init = 1 / (initial_eta0 * alpha)
     expected = [1 / (alpha * (t0 + N * e)) for e in range(6)]
-    history = lr_history(learning_rate="optimal", alpha=alpha, penalty="l2", eta0=1.0)
+    # the schedule of the classifiers: its first steps (1 / (alpha t0) = 3.2) send a
+    # squared error to 1e76 and divergence, a log loss not
+    history = lr_history(
+        classes=True, loss="log_loss", learning_rate="optimal", alpha=alpha, penalty="l2"
+    )
     np.testing.assert_allclose(history, expected)
 
 

@@ -19,6 +19,7 @@ from ._loop import (
     check_descent_params,
     check_flag,
     is_finite_epoch,
+    loss_kept_rising,
     warn_diverged,
 )
 from ._network import (
@@ -246,6 +247,25 @@ def fit(
     Returns
     -------
     FitResult
+
+    Notes
+    -----
+    A fit diverges, and stops with ``stop_reason="diverged"``, ``converged=False``
+    and a ``RuntimeWarning`` that suggests a smaller ``eta0``, when after an epoch
+
+    - its mean loss or the weights are no longer finite;
+    - its mean loss is over 1e4 times the loss the model began with (a linear
+      model's first epoch's mean loss; a network's first update's loss, at least
+      the best constant prediction's);
+    - or its mean loss rose in each of the last ``n_iter_no_change`` epochs, each
+      rise larger than the one before, and is now above the first epoch's. For a
+      linear model with ``method="batch"``, the plain rule and a constant rate,
+      whose loss falls every epoch while the step suits the curvature, the rises
+      alone suffice: its step is too large for the data's largest curvature.
+
+    The result then holds the weights the epoch with the lowest loss began with
+    (for ``"batch"``: the weights of that loss), never NaN; the diverging epoch is
+    not counted in ``n_epochs`` and ``loss_history``.
 
     Examples
     --------
@@ -723,11 +743,12 @@ class TrainingState:
         return self.network.split(self.reported_params().copy())
 
     def loss_exploded(self, epoch_loss: float) -> bool:
-        """A network's epoch loss is over LOSS_EXPLOSION_FACTOR times its loss scale."""
+        """The epoch loss is over LOSS_EXPLOSION_FACTOR times the loss scale: a
+        network's first update's loss (floored by the best constant prediction's), a
+        linear model's first epoch's mean loss."""
         scale = self.loss_scale
         return (
-            self.network is not None
-            and scale is not None
+            scale is not None
             and 0 < scale < math.inf
             and epoch_loss > LOSS_EXPLOSION_FACTOR * scale
         )
@@ -860,6 +881,16 @@ def run_fit(
             if state.network is not None and state.loss_scale is None
             else None
         )
+        # the parameters the epoch of the lowest loss started from: kept when the loss
+        # then keeps rising (loss_kept_rising)
+        lowest_loss = math.inf
+        lowest: tuple[np.ndarray, np.ndarray | None] | None = None
+        falls_while_stable = (
+            state.network is None
+            and p["method"] == "batch"
+            and p["optimizer"] == "sgd"
+            and p["learning_rate"] == "constant"
+        )
         start = time.perf_counter()
         for _ in range(p["max_iter"]):
             epoch = state.epochs_done
@@ -890,21 +921,36 @@ def run_fit(
             epoch_loss = loss_sum / n_train
             finite = is_finite_epoch(epoch_loss, flat, average)
             exploded = finite and state.loss_exploded(epoch_loss)
-            if exploded or not finite:
-                flat[:] = last_good
-                if average is not None and last_average is not None:
-                    average[:] = last_average
+            rising = finite and loss_kept_rising(
+                [*records.loss_history, epoch_loss], p["n_iter_no_change"],
+                falls_while_stable=falls_while_stable,
+            )  # fmt: skip
+            if exploded or rising or not finite:
+                kept = lowest if lowest is not None else (last_good, last_average)
+                flat[:] = kept[0]
+                if average is not None and kept[1] is not None:
+                    average[:] = kept[1]
                 stop_reason = "diverged"
-                state.exploded = exploded
+                state.exploded = exploded or rising
                 if exploded:
                     why = (
                         f": its mean loss {epoch_loss:.3g} is over {LOSS_EXPLOSION_FACTOR:,.0f} "
                         f"times the {state.loss_scale:.3g} it started from"
                     )
-                    warn_diverged(epoch + 1, p["eta0"], "the weights from before it", why)
+                elif rising:
+                    why = (
+                        f": its mean loss rose faster each epoch for {p['n_iter_no_change']} "
+                        f"epochs, to {epoch_loss:.3g} from a lowest {lowest_loss:.3g}"
+                    )
                 else:
-                    warn_diverged(epoch + 1, p["eta0"], "the last finite coefficients")
+                    why = ": its loss or weights are no longer finite"
+                kept_text = "the weights its lowest-loss epoch began with"
+                warn_diverged(epoch + 1, p["eta0"], kept_text, why)
                 break
+            if state.loss_scale is None:  # a linear model's: its first epoch's loss
+                state.loss_scale = float(epoch_loss)
+            if epoch_loss < lowest_loss:
+                lowest_loss, lowest = epoch_loss, (last_good, last_average)
             config["t"] += n_updates
             state.epochs_done += 1
             records.loss_history.append(float(epoch_loss))

@@ -64,6 +64,22 @@ def is_finite_epoch(epoch_loss: float, *arrays: np.ndarray | None) -> bool:
     )
 
 
+def loss_kept_rising(losses: list[float], epochs: int, *, falls_while_stable: bool) -> bool:
+    """The epoch losses rose in each of the last ``epochs`` epochs, each rise larger than
+    the one before (growth that feeds itself, as a step too large for the curvature
+    gives), and either ended above the first epoch's loss or belong to a descent whose
+    loss falls every epoch while it is stable (``falls_while_stable``: a linear model's
+    full-batch descent at a constant rate with the plain rule). The noise of a
+    stochastic plateau may rise a few epochs, but does not climb back past where the
+    descent began."""
+    if len(losses) <= epochs:
+        return False
+    recent = losses[-(epochs + 1) :]
+    rises = [b - a for a, b in zip(recent, recent[1:])]
+    growing = rises[0] > 0 and all(b > a for a, b in zip(rises, rises[1:]))
+    return growing and (falls_while_stable or losses[-1] > losses[0])
+
+
 def warn_diverged(epoch: int, eta0: float, kept: str, why: str = "") -> None:
     warnings.warn(
         f"gdfast: the loss diverged in epoch {epoch} (eta0={eta0:g}){why}; returning {kept}. "

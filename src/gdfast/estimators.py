@@ -375,10 +375,12 @@ default="sgd"
     - ``tol`` tests the epoch's mean loss, as scikit-learn did before 1.8;
       scikit-learn 1.8 and later test the loss plus the penalty, so with a
       penalty the two may stop at different epochs (the updates are the same).
-    - A loss that becomes NaN or infinite stops the fit with a
-      ``RuntimeWarning`` and the last finite coefficients
-      (``result_.stop_reason == "diverged"``), where scikit-learn clips the
-      loss's derivative at 1e12 and raises ``ValueError`` on overflow.
+    - A diverging loss (see :func:`gdfast.fit`, Notes: not finite, over
+      1e4 times where it began, or rising faster every epoch) stops the fit
+      with a ``RuntimeWarning`` and the coefficients its lowest-loss epoch
+      began with (``result_.stop_reason == "diverged"``), where scikit-learn
+      clips the loss's derivative at 1e12 and raises ``ValueError`` on
+      overflow.
     - float32 data gives a float32 ``intercept_`` too.
     - Sparse X gives the model dense X gives; scikit-learn damps the
       intercept's updates by a factor 0.01 on sparse X.
@@ -692,10 +694,12 @@ default="sgd"
     - ``tol`` tests the epoch's mean loss, as scikit-learn did before 1.8;
       scikit-learn 1.8 and later test the loss plus the penalty, so with a
       penalty the two may stop at different epochs (the updates are the same).
-    - A loss that becomes NaN or infinite stops the fit with a
-      ``RuntimeWarning`` and the last finite coefficients
-      (``result_.stop_reason == "diverged"``), where scikit-learn clips the
-      loss's derivative at 1e12 and raises ``ValueError`` on overflow.
+    - A diverging loss (see :func:`gdfast.fit`, Notes: not finite, over
+      1e4 times where it began, or rising faster every epoch) stops the fit
+      with a ``RuntimeWarning`` and the coefficients its lowest-loss epoch
+      began with (``result_.stop_reason == "diverged"``), where scikit-learn
+      clips the loss's derivative at 1e12 and raises ``ValueError`` on
+      overflow.
     - float32 data gives a float32 ``intercept_`` too.
     - Sparse X gives the model dense X gives; scikit-learn damps the
       intercept's updates by a factor 0.01 on sparse X.

@@ -341,7 +341,7 @@ class _GDMLPBase(BaseEstimator):
             )
         if result.stop_reason == "diverged":
             warnings.warn(
-                "GDMLP: the loss diverged; kept the weights from before the epoch it diverged in. "
+                "GDMLP: the loss diverged; kept the weights its lowest-loss epoch began with. "
                 "Lower learning_rate_init.",
                 RuntimeWarning,
                 stacklevel=3,
