@@ -32,9 +32,9 @@ double gflops(index_t batch) {
   for (T& v : X) v = T(normal(draw));
   for (index_t i = 0; i < n; ++i) y[static_cast<std::size_t>(i)] = T(i % 3);
   using Network = gdfast::NetworkModel<T, gdfast::Relu, gdfast::SoftmaxClassHead>;
-  std::vector<T> params(static_cast<std::size_t>(Network{nullptr, {}, sizes, 1, 1}.n_params()));
+  std::vector<T> params(static_cast<std::size_t>(Network{nullptr, {}, sizes, 1}.n_params()));
   for (T& v : params) v = T(0.1 * normal(draw));
-  const Network network{params.data(), {}, sizes, 1, 1};
+  const Network network{params.data(), {}, sizes, 1};
   typename Network::Workspace workspace = network.make_workspace();
   std::vector<T> grad(params.size());
   const gdfast::DenseView<T> view{X.data(), n, d, d};

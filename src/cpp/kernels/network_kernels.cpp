@@ -37,8 +37,7 @@ auto with_network(const EpochRequest<T>& r, F&& f) {
   std::vector<index_t> sizes(shape.layer_sizes, shape.layer_sizes + shape.n_layer_sizes);
   return with_network_head(r.loss, sizes.back(), [&](auto head) {
     const auto build = [&](auto activation) {
-      NetworkModel<T, decltype(activation), decltype(head)> model{r.params, head, sizes, shape.y_stride,
-                                                                r.settings.n_threads};
+      NetworkModel<T, decltype(activation), decltype(head)> model{r.params, head, sizes, shape.y_stride};
       return f(model);
     };
     switch (shape.activation) {

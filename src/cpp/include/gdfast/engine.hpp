@@ -96,8 +96,18 @@ inline int current_thread() {
 #endif
 }
 
-inline index_t n_blocks_for(index_t count) {
-  return std::clamp<index_t>((count + kMinBlockRows - 1) / kMinBlockRows, 1, kMaxBlocks);
+// The rows a block holds at least: kMinBlockRows, or fewer where a model says
+// (min_block_rows) that each of its rows is far more work than a linear one's.
+template <class Model, class = void>
+struct BlockRows : std::integral_constant<index_t, kMinBlockRows> {};
+template <class Model>
+struct BlockRows<Model, std::void_t<decltype(Model::min_block_rows)>>
+    : std::integral_constant<index_t, Model::min_block_rows> {};
+
+template <class Model>
+index_t n_blocks_for(index_t count) {
+  constexpr index_t rows = BlockRows<Model>::value;
+  return std::clamp<index_t>((count + rows - 1) / rows, 1, kMaxBlocks);
 }
 
 template <class Model>
@@ -110,7 +120,7 @@ struct Scratch {
 
   Scratch(const Model& model, index_t max_rows_per_update)
       : grad(static_cast<std::size_t>(model.n_params())) {
-    const index_t blocks = n_blocks_for(max_rows_per_update);
+    const index_t blocks = n_blocks_for<Model>(max_rows_per_update);
     if (blocks > 1) block_grads.resize(static_cast<std::size_t>(blocks * model.n_params()));
     block_losses.resize(static_cast<std::size_t>(blocks));
     for (index_t b = 0; b < blocks; ++b) workspaces.push_back(model.make_workspace());
@@ -181,7 +191,7 @@ double gradient_sum(const Data& X, const typename Model::value_type* y,
                     Scratch<Model>& s, int n_threads, const StopCheck& stop, bool& stopped) {
   using T = typename Model::value_type;
   const index_t n_params = model.n_params();
-  const index_t blocks = n_blocks_for(count);
+  const index_t blocks = n_blocks_for<Model>(count);
   std::fill(s.grad.begin(), s.grad.end(), T(0));
   double loss = 0.0;
   if (blocks == 1) {

@@ -15,10 +15,6 @@
 #include <type_traits>
 #include <vector>
 
-#if defined(GDFAST_HAS_OPENMP)
-#include <omp.h>
-#endif
-
 #include "data.hpp"
 #include "model.hpp"
 
@@ -195,25 +191,6 @@ void gemm(index_t m, index_t n, index_t k, const T* a, index_t a_row, index_t a_
   gemm_columns<T, Nr>(m, n - n_full, k, a, a_row, a_col, panel.data(), Nr, c + n_full, ldc, accumulate);
 }
 
-// The columns [begin, end) of an n-column product that thread `thread` of
-// `threads` computes: whole register blocks, so that every element is summed
-// exactly as by one thread and the bits do not depend on the thread count.
-struct ColumnShare {
-  index_t begin, end;
-  ColumnShare(index_t n, index_t Nr, int thread, int threads) {
-    const index_t blocks = (n + Nr - 1) / Nr;
-    begin = std::min(n, blocks * thread / threads * Nr);
-    end = std::min(n, blocks * (thread + 1) / threads * Nr);
-  }
-  index_t width() const { return end - begin; }
-};
-
-inline void barrier() {
-#if defined(GDFAST_HAS_OPENMP)
-#pragma omp barrier
-#endif
-}
-
 }  // namespace detail
 
 // The network. `sizes` = (n_features, hidden..., n_outputs); y holds y_stride
@@ -223,23 +200,25 @@ struct NetworkModel {
   using value_type = T;
   static constexpr bool direct_step = false;
   static constexpr bool batch_level = true;
+  // A network's row is ~50,000 multiply-adds (W7) to a linear model's ~100:
+  // the engine splits its batches into blocks of 64 rows, one thread a block
+  // (W7 batch 200, 2 threads: 1.4x one thread; splitting each product's
+  // columns between the threads instead ran slower than one thread on the
+  // AVX-512 kernels, seven barriers a batch).
+  static constexpr index_t min_block_rows = 64;
 
   struct Workspace {
     std::vector<T> input;                    // the batch's rows, m x n_features
     std::vector<std::vector<T>> activations;  // per layer, m x fan_out
     std::vector<T> deltas[2];                 // m x widest layer: this layer's, the one below
     std::vector<T> transposed;                // W_l^T for the backward product
-    std::vector<std::vector<T>> panels;       // per thread: the zero-padded last columns of a product
+    std::vector<T> panel;                     // the zero-padded last columns of a product
   };
 
   T* params = nullptr;
   Head head;
   std::vector<index_t> sizes;
   index_t y_stride = 1;
-  // Threads for the products of one batch, which split its columns. The engine
-  // splits only batches of hundreds of rows between threads (by rows, a
-  // gradient each): a network's batch of 32 is already ~1.6 MFLOP.
-  int n_threads = 1;
 
   index_t n_layers() const { return static_cast<index_t>(sizes.size()) - 1; }
   index_t n_outputs() const { return sizes.back(); }
@@ -276,42 +255,15 @@ struct NetworkModel {
   template <class Data>
   double accumulate_batch(const Data& X, const T* y, const T* sample_weight, const index_t* order,
                           index_t first, index_t count, T* grad, Workspace& ws) const {
-    const int threads = threads_for_batch(count);
-    size_workspace(count, threads, ws);
-    double loss = 0.0;
-#if defined(GDFAST_HAS_OPENMP)
-#pragma omp parallel num_threads(threads) if (threads > 1)
-#endif
-    {
-#if defined(GDFAST_HAS_OPENMP)
-      const int thread = omp_get_thread_num(), team = omp_get_num_threads();
-#else
-      const int thread = 0, team = 1;
-#endif
-      gather(X, order, first, count, thread, team, ws);
-      detail::barrier();
-      const double part = backprop(y, sample_weight, order ? order + first : nullptr, first, count, grad, ws,
-                                   thread, team);
-      if (thread == 0) loss = part;
-    }
-    return loss;
+    size_workspace(count, ws);
+    gather(X, order, first, count, ws);
+    return backprop(y, sample_weight, order ? order + first : nullptr, first, count, grad, ws);
   }
 
  private:
   using Block = detail::GemmBlock<T>;
 
-  int threads_for_batch(index_t m) const {
-#if defined(GDFAST_HAS_OPENMP)
-    // inside the engine's own split by rows, one thread per block
-    if (omp_in_parallel()) return 1;
-#endif
-    // W7, 2 threads against 1: batch 200 float64 243 -> 382 k samples/s, float32
-    // 451 -> 603 k/s; batch 32 gained nothing, and on a busy host its barriers
-    // (seven a batch) spun it down to a third of one thread's speed
-    return m >= 128 ? std::max(1, n_threads) : 1;
-  }
-
-  void size_workspace(index_t m, int threads, Workspace& ws) const {
+  void size_workspace(index_t m, Workspace& ws) const {
     index_t widest = 0;
     for (const index_t size : sizes) widest = std::max(widest, size);
     ws.input.resize(static_cast<std::size_t>(m * sizes[0]));
@@ -319,18 +271,14 @@ struct NetworkModel {
       ws.activations[l].resize(static_cast<std::size_t>(m * sizes[l + 1]));
     for (std::vector<T>& delta : ws.deltas) delta.resize(static_cast<std::size_t>(m * widest));
     ws.transposed.resize(static_cast<std::size_t>(widest * widest));
-    if (ws.panels.size() < static_cast<std::size_t>(threads)) ws.panels.resize(static_cast<std::size_t>(threads));
   }
 
-  // This thread's share of the batch's rows into ws.input. Only the gather
-  // depends on the data's layout, so the products are compiled once per
-  // network, not once per layout.
+  // The batch's rows into ws.input. Only the gather depends on the data's
+  // layout, so the products are compiled once per network, not once per layout.
   template <class Data>
-  void gather(const Data& X, const index_t* order, index_t first, index_t m, int thread, int team,
-              Workspace& ws) const {
+  void gather(const Data& X, const index_t* order, index_t first, index_t m, Workspace& ws) const {
     const index_t d = sizes[0];
-    const index_t lo = m * thread / team, hi = m * (thread + 1) / team;
-    for (index_t r = lo; r < hi; ++r) {
+    for (index_t r = 0; r < m; ++r) {
       const index_t i = order ? order[first + r] : first + r;
       T* row = ws.input.data() + r * d;
       if constexpr (std::is_same_v<Data, DenseView<T>>) {
@@ -343,75 +291,60 @@ struct NetworkModel {
   }
 
   // Forward over the m rows in ws.input: every layer's activations; the last
-  // layer holds the decision values (before the output head). Each thread
-  // computes its columns of every layer.
-  void forward(index_t m, Workspace& ws, int thread, int team) const {
-    std::vector<T>& panel = ws.panels[static_cast<std::size_t>(thread)];
+  // layer holds the decision values (before the output head).
+  void forward(index_t m, Workspace& ws) const {
     const T* in = ws.input.data();
     for (index_t l = 0; l < n_layers(); ++l) {
       const index_t fan_in = sizes[l], fan_out = sizes[l + 1];
-      const detail::ColumnShare cols(fan_out, Block::Nr, thread, team);
       T* out = ws.activations[l].data();
       const T* b = params + bias_offset(l);
-      for (index_t i = 0; i < m; ++i) std::copy(b + cols.begin, b + cols.end, out + i * fan_out + cols.begin);
-      detail::gemm(m, cols.width(), fan_in, in, fan_in, 1, params + weight_offset(l) + cols.begin, fan_out,
-                   out + cols.begin, fan_out, true, panel);
+      for (index_t i = 0; i < m; ++i) std::copy(b, b + fan_out, out + i * fan_out);
+      detail::gemm(m, fan_out, fan_in, in, fan_in, 1, params + weight_offset(l), fan_out, out, fan_out, true,
+                   ws.panel);
       if (l + 1 < n_layers())
-        for (index_t i = 0; i < m; ++i)
-          for (index_t j = cols.begin; j < cols.end; ++j) out[i * fan_out + j] = Activation::value(out[i * fan_out + j]);
-      detail::barrier();  // the next layer reads every column
+        for (index_t i = 0; i < m * fan_out; ++i) out[i] = Activation::value(out[i]);
       in = out;
     }
   }
 
-  // The batch in ws.input: samples rows[r] (or first + r without rows). Every
-  // thread of the team calls it; thread 0's return is the loss.
+  // The batch in ws.input: samples rows[r] (or first + r without rows); returns
+  // the sum of their sample-weighted losses.
   double backprop(const T* y, const T* sample_weight, const index_t* rows, index_t first, index_t m, T* grad,
-                  Workspace& ws, int thread, int team) const {
+                  Workspace& ws) const {
     const index_t k = n_outputs();
-    forward(m, ws, thread, team);
+    forward(m, ws);
 
     double loss = 0.0;
     T* delta = ws.deltas[0].data();
     T* delta_below = ws.deltas[1].data();
-    if (thread == 0) {
-      const T* out = ws.activations.back().data();
-      for (index_t r = 0; r < m; ++r) {
-        const index_t i = rows ? rows[r] : first + r;
-        const T w = sample_weight ? sample_weight[i] : T(1);
-        T* dr = delta + r * k;
-        loss += static_cast<double>(w * head.loss(out + r * k, y + i * y_stride, dr, k));
-        if (sample_weight)
-          for (index_t c = 0; c < k; ++c) dr[c] *= w;
-      }
+    const T* out = ws.activations.back().data();
+    for (index_t r = 0; r < m; ++r) {
+      const index_t i = rows ? rows[r] : first + r;
+      const T w = sample_weight ? sample_weight[i] : T(1);
+      T* dr = delta + r * k;
+      loss += static_cast<double>(w * head.loss(out + r * k, y + i * y_stride, dr, k));
+      if (sample_weight)
+        for (index_t c = 0; c < k; ++c) dr[c] *= w;
     }
-    detail::barrier();
 
-    std::vector<T>& panel = ws.panels[static_cast<std::size_t>(thread)];
     for (index_t l = n_layers() - 1; l >= 0; --l) {
       const index_t fan_in = sizes[l], fan_out = sizes[l + 1];
       const T* below = l > 0 ? ws.activations[l - 1].data() : ws.input.data();
       const T* W = params + weight_offset(l);
       // dW_l += below^T (fan_in x m) * delta (m x fan_out), below read transposed in place
-      const detail::ColumnShare out_cols(fan_out, Block::Nr, thread, team);
-      detail::gemm(fan_in, out_cols.width(), m, below, 1, fan_in, delta + out_cols.begin, fan_out,
-                   grad + weight_offset(l) + out_cols.begin, fan_out, true, panel);
+      detail::gemm(fan_in, fan_out, m, below, 1, fan_in, delta, fan_out, grad + weight_offset(l), fan_out, true,
+                   ws.panel);
       T* grad_b = grad + bias_offset(l);
       for (index_t r = 0; r < m; ++r)
-        for (index_t c = out_cols.begin; c < out_cols.end; ++c) grad_b[c] += delta[r * fan_out + c];
+        for (index_t c = 0; c < fan_out; ++c) grad_b[c] += delta[r * fan_out + c];
       if (l == 0) break;
-      // delta_below = (delta (m x fan_out) * W_l^T (fan_out x fan_in)) * act'(below),
-      // this thread's columns of W_l^T transposed by itself
-      const detail::ColumnShare in_cols(fan_in, Block::Nr, thread, team);
+      // delta_below = (delta (m x fan_out) * W_l^T (fan_out x fan_in)) * act'(below)
       T* transposed = ws.transposed.data();
       for (index_t c = 0; c < fan_out; ++c)
-        for (index_t j = in_cols.begin; j < in_cols.end; ++j) transposed[c * fan_in + j] = W[j * fan_out + c];
-      detail::gemm(m, in_cols.width(), fan_out, delta, fan_out, 1, transposed + in_cols.begin, fan_in,
-                   delta_below + in_cols.begin, fan_in, false, panel);
-      for (index_t i = 0; i < m; ++i)
-        for (index_t j = in_cols.begin; j < in_cols.end; ++j)
-          delta_below[i * fan_in + j] *= Activation::derivative_from_value(below[i * fan_in + j]);
-      detail::barrier();  // the layer below reads every column of delta_below; delta is reused
+        for (index_t j = 0; j < fan_in; ++j) transposed[c * fan_in + j] = W[j * fan_out + c];
+      detail::gemm(m, fan_in, fan_out, delta, fan_out, 1, transposed, fan_in, delta_below, fan_in, false,
+                   ws.panel);
+      for (index_t i = 0; i < m * fan_in; ++i) delta_below[i] *= Activation::derivative_from_value(below[i]);
       std::swap(delta, delta_below);
     }
     return loss;
