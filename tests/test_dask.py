@@ -277,3 +277,120 @@ def test_a_network_trains_by_local_sgd(client):
     accuracy = np.mean(got.predict(X) == classes)
     assert accuracy >= np.mean(in_memory.predict(X) == classes) - 0.02
     assert got.stop_reason == "max_iter"
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        dict(loss="softmax", class_weight="balanced"),
+        dict(loss="log_loss", class_weight={0: 3.0}),  # binary: one output, weights folded in
+        dict(loss="hinge", class_weight="balanced"),  # 3 classes: one-vs-rest outputs
+    ],
+    ids=lambda c: f"{c['loss']}-{c['class_weight']}",
+)
+def test_class_weight_equals_in_memory(case):
+    X, y = regression(n=1500)
+    y = (y > 0.8).astype(int) if case["loss"] == "log_loss" else np.digitize(y, [-1.5, 1.0])
+    sw = np.random.default_rng(4).uniform(0.5, 2.0, size=len(y))
+    params = dict(method="batch", max_iter=25, tol=None, eta0=0.3, **case)
+    expected = gdfast.fit(X, y, sample_weight=sw, **params)
+    got = gdfast.dask.fit(da.from_array(X, chunks=(400, 6)), y, sample_weight=sw, **params)
+    np.testing.assert_allclose(got.coef, expected.coef, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(got.intercept, expected.intercept, rtol=1e-10, atol=1e-13)
+    unweighted = gdfast.fit(X, y, sample_weight=sw, **dict(params, class_weight=None))
+    assert not np.allclose(got.coef, unweighted.coef, rtol=1e-3)  # the weights took part
+
+
+def test_a_network_takes_a_2d_y_on_dask_arrays():
+    # multi-output regression and multilabel targets: one output per column
+    X, y = regression(n=900)
+    targets = {
+        "squared_error": np.column_stack([y, X[:, 0] - y]),
+        "log_loss": np.column_stack([y > 0, X[:, 1] > 0, y < -1]).astype(int),
+    }
+    for loss, Y in targets.items():
+        params = dict(
+            hidden_layer_sizes=(6,), loss=loss, method="batch", eta0=0.2, max_iter=10,
+            tol=None, random_state=0,
+        )  # fmt: skip
+        expected = gdfast.fit(X, Y, **params)
+        Yd = da.from_array(Y, chunks=(300, 1))  # its columns are joined into one chunk
+        got = gdfast.dask.fit(da.from_array(X, chunks=(300, 6)), Yd, **params)
+        for ours, theirs in zip(got.coefs + got.intercepts, expected.coefs + expected.intercepts):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-13)
+    bad = targets["log_loss"] * 2
+    with pytest.raises(ValueError, match="y: a 2-D classification y is a 0/1 label indicator"):
+        gdfast.dask.fit(da.from_array(X, chunks=(300, 6)), bad, **params)
+
+
+def mlp_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    X, y = regression(n=n, seed=seed)
+    return X, y, np.array(["a", "b", "c"])[np.digitize(y, [-1.0, 1.0])]
+
+
+def test_mlp_estimators_with_lbfgs_equal_in_memory_and_predict_dask_arrays(client):
+    from sklearn.exceptions import ConvergenceWarning
+
+    from gdfast import GDMLPClassifier, GDMLPRegressor
+
+    X, y, labels3 = mlp_data(1500)
+    Xd = da.from_array(X, chunks=(500, 6))
+    sw = np.random.default_rng(5).uniform(0.5, 2.0, size=len(y))
+    # 20 iterations: L-BFGS-B amplifies the last bits of a sum's rounding over many
+    settings = dict(hidden_layer_sizes=(7,), solver="lbfgs", max_iter=20, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
+        clf = GDMLPClassifier(**settings).fit(Xd, da.from_array(labels3, chunks=500), sw)
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
+        expected = GDMLPClassifier(**settings).fit(X, labels3, sw)
+    for ours, theirs in zip(clf.coefs_ + clf.intercepts_, expected.coefs_ + expected.intercepts_):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-10)
+    assert clf.n_iter_ == expected.n_iter_ and clf.n_features_in_ == 6
+    np.testing.assert_array_equal(clf.classes_, expected.classes_)
+    pred, proba, log_proba = clf.predict(Xd), clf.predict_proba(Xd), clf.predict_log_proba(Xd)
+    assert all(isinstance(a, da.Array) for a in (pred, proba, log_proba))
+    np.testing.assert_array_equal(pred.compute(), expected.predict(X))
+    np.testing.assert_allclose(proba.compute(), expected.predict_proba(X), rtol=1e-6)
+    np.testing.assert_allclose(log_proba.compute(), expected.predict_log_proba(X), rtol=1e-6)
+
+    Y = np.column_stack([y, X[:, 0] * y])
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
+        reg = GDMLPRegressor(**settings).fit(Xd, Y)
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
+        expected_reg = GDMLPRegressor(**settings).fit(X, Y)
+    np.testing.assert_allclose(reg.coefs_[0], expected_reg.coefs_[0], rtol=1e-8, atol=1e-10)
+    out = reg.predict(Xd)
+    assert isinstance(out, da.Array) and out.shape == (1500, 2)
+    np.testing.assert_allclose(out.compute(), expected_reg.predict(X), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_mlp_estimators_train_by_local_sgd_as_well_as_in_memory(client, solver):
+    # chunks of 5,000 rows, batches of 200: 25 updates a chunk an epoch, as a real
+    # cluster's chunks give many; averaging a few updates' models would lag behind
+    from sklearn.exceptions import ConvergenceWarning
+
+    from gdfast import GDMLPClassifier, GDMLPRegressor
+
+    X, y, labels3 = mlp_data(10_000)
+    Xd = da.from_array(X, chunks=(5000, 6))
+    rate = {"sgd": 0.1, "adam": 0.01}[solver]
+    settings = dict(
+        hidden_layer_sizes=(16,), solver=solver, learning_rate_init=rate, max_iter=15,
+        random_state=0, n_iter_no_change=100,
+    )  # fmt: skip
+    with pytest.warns(ConvergenceWarning):
+        clf = GDMLPClassifier(**settings).fit(Xd, labels3)
+    with pytest.warns(ConvergenceWarning):
+        in_memory = GDMLPClassifier(**settings).fit(X, labels3)
+    assert clf.n_iter_ == 15 and len(clf.loss_curve_) == 15
+    assert clf.score(X, labels3) >= in_memory.score(X, labels3) - 0.01
+    with pytest.warns(ConvergenceWarning):
+        reg = GDMLPRegressor(**settings).fit(Xd, da.from_array(y, chunks=5000))
+    with pytest.warns(ConvergenceWarning):
+        reg_in_memory = GDMLPRegressor(**settings).fit(X, y)
+    assert reg.score(X, y) >= reg_in_memory.score(X, y) - 0.001
+    again = GDMLPRegressor(**settings)
+    for _ in range(2):
+        again.partial_fit(Xd, y)
+    assert again.t_ == 2 * 10_000 and len(again.loss_curve_) == 2
+    assert again.loss_curve_[1] < again.loss_curve_[0]

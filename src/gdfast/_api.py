@@ -321,6 +321,9 @@ class ChunkedRows:
     classes: np.ndarray | None
     n_outputs: int
     chunks: Any
+    # the per-class weights of a one-vs-rest problem, which the kernel applies to each
+    # output's positives; any other class weights are folded into the rows' sample weights
+    class_weight: np.ndarray | None = None
 
 
 def compiled_epoch(X: np.ndarray | CsrData, *args: Any, **config: Any) -> tuple[float, int]:
@@ -835,7 +838,9 @@ def run_fit(
     sw = check_sample_weight(sample_weight, n_samples, dtype)
     config = state.config
     config["class_weight"] = None
-    if p["class_weight"] is not None:
+    if chunked:
+        config["class_weight"] = X.class_weight
+    elif p["class_weight"] is not None:
         assert classes is not None
         per_class = _class_weights(p["class_weight"], classes, y_raw)
         if n_outputs > 1 and p["loss"] != "softmax":

@@ -27,7 +27,14 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._api import ChunkedRows, _encode_targets, compiled_epoch, default_params, run_fit
+from ._api import (
+    ChunkedRows,
+    _class_weights,
+    _encode_targets,
+    compiled_epoch,
+    default_params,
+    run_fit,
+)
 from ._result import FitResult
 from ._validation import CLASSIFICATION_LOSSES, CsrData, check_X
 
@@ -36,7 +43,6 @@ __all__ = ["fit"]
 # What gdfast.dask.fit does not do yet, with the reason a user gets.
 _NOT_YET = {
     "early_stopping": "the validation split of a dask array is not implemented yet",
-    "class_weight": "weigh the classes through sample_weight (a dask array) instead",
 }
 
 
@@ -60,16 +66,17 @@ def fit(X: Any, y: Any, *, sample_weight: Any = None, **params: Any) -> FitResul
         Chunked by rows. A chunking that splits the columns is rechunked so that each
         chunk holds whole rows (``X.rechunk({1: -1})``); integer X trains in float64,
         float32 X in float32.
-    y : dask.array.Array or numpy.ndarray of shape (n_samples,)
-        A dask array must have X's row chunks; a NumPy array is chunked like X.
+    y : dask.array.Array or numpy.ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        A dask array must have X's row chunks; a NumPy array is chunked like X. A 2-D y
+        (a network's multi-output or multilabel targets) has its columns in one chunk.
     sample_weight : dask.array.Array or numpy.ndarray of shape (n_samples,), optional
         As ``y``.
     **params
         The parameters of :func:`gdfast.fit` (``method``, ``loss``, ``optimizer``,
         ``eta0``, ``max_iter``, ``callback``, ``progress``, ...), with the same defaults
-        and meanings; a network (``hidden_layer_sizes``) takes a 1-D ``y``. Not yet on dask
-        arrays: ``early_stopping``, ``class_weight``, and ``record_updates`` with
-        ``method="minibatch"`` or ``"sgd"``.
+        and meanings. Not on dask arrays: ``early_stopping``, and ``record_updates`` with
+        ``method="minibatch"`` or ``"sgd"`` (the chunks update side by side: there is no
+        single sequence of updates).
 
     Returns
     -------
@@ -121,6 +128,7 @@ def prepare(
     ``classes`` fixes the label set (partial_fit); otherwise one ``da.unique`` finds it.
     ``rng`` draws the chunks' permutations."""
     dask = _import_dask()
+    da = dask.array
     for name, why in _NOT_YET.items():
         if p[name] not in (None, False):
             raise ValueError(f"{name}: not supported on dask arrays yet; {why}")
@@ -128,27 +136,42 @@ def prepare(
         raise ValueError(
             "record_updates: on dask arrays only with method='batch' (one update an epoch)"
         )
+    network = p["hidden_layer_sizes"] is not None
     X = _check_dask_X(X)
-    y = _rows_like(X, y, "y")
+    y = _rows_like(X, y, "y", allow_2d=network)
     sw = None if sample_weight is None else _rows_like(X, sample_weight, "sample_weight")
     dtype = np.dtype(X.dtype)
     classifier = p["loss"] in CLASSIFICATION_LOSSES
-    if y.dtype.kind not in "biuf" and not classifier:
-        raise ValueError(f"y: a regression target must be numeric, got dtype {y.dtype}")
-    y_finite = dask.array.isfinite(y).all() if y.dtype.kind in "biuf" else True
-    checks = [dask.array.isfinite(X).all(), y_finite]
+    if y.dtype.kind not in "biuf" and (not classifier or y.ndim == 2):
+        kind = "a 2-D y" if y.ndim == 2 else "a regression target"
+        raise ValueError(f"y: {kind} must be numeric, got dtype {y.dtype}")
+    numeric = y.dtype.kind in "biuf"
+    checks = {"X": da.isfinite(X).all(), "y": da.isfinite(y).all() if numeric else True}
     if sw is not None:
         sw = sw.astype(dtype)
-        checks.append(dask.array.isfinite(sw).all())
-    if classifier and classes is None:
-        checks.append(dask.array.unique(y))
-    found = dask.compute(*checks)
-    for name, finite in zip(("X", "y", "sample_weight"), found[: 2 + (sw is not None)]):
-        if not finite:
+        checks["sample_weight"] = da.isfinite(sw).all()
+        checks["sample_weight >= 0"] = (sw >= 0).all()
+    if classifier and y.ndim == 2:
+        checks["indicator"] = da.isin(y, [0, 1]).all()
+    elif classifier and (classes is None or p["class_weight"] is not None):
+        checks["labels"] = da.unique(y, return_counts=True)
+    found = dict(zip(checks, dask.compute(*checks.values())))
+    for name in ("X", "y", "sample_weight"):
+        if name in found and not found[name]:
             raise ValueError(f"{name}: contains NaN or inf; remove or impute non-finite values")
-    network = p["hidden_layer_sizes"] is not None
-    if classifier:
-        classes = np.asarray(found[-1]) if classes is None else np.asarray(classes)
+    if not found.get("sample_weight >= 0", True):
+        raise ValueError("sample_weight: must be >= 0")
+    if not found.get("indicator", True):
+        raise ValueError("y: a 2-D classification y is a 0/1 label indicator matrix")
+    class_weight = None
+    if y.ndim == 2:  # a network's multilabel or multi-output y: one target per output
+        n_outputs = int(y.shape[1])
+        classes = np.arange(n_outputs) if classifier else None
+        y_enc = y.map_blocks(_encode_chunk, p["loss"], dtype, None, network, dtype=dtype)
+    elif classifier:
+        if classes is None:
+            classes = np.asarray(found["labels"][0])
+        classes = np.asarray(classes)
         if len(classes) < 2:
             raise ValueError(f"y: a classifier needs at least two classes, got {len(classes)}")
         encoded, _, n_outputs = _encode_targets(classes, p["loss"], dtype, classes, network)
@@ -158,6 +181,13 @@ def prepare(
         else:  # a network's log loss on more than two classes: +-1 per output
             y_enc = y.map_blocks(*encode, dtype=dtype, new_axis=1,
                                  chunks=(y.chunks[0], (n_outputs,)))  # fmt: skip
+        if p["class_weight"] is not None:
+            per_class = _class_weights_from_counts(p["class_weight"], classes, *found["labels"])
+            if n_outputs > 1 and p["loss"] != "softmax":
+                class_weight = per_class  # weighs the positives of each one-vs-rest problem
+            else:  # a weight per row, as gdfast.fit folds it into the sample weights
+                row_weight = y.map_blocks(_row_class_weight, classes, per_class, dtype=dtype)
+                sw = row_weight if sw is None else sw * row_weight
     else:
         classes, n_outputs = None, 1
         y_enc = y.astype(dtype)
@@ -180,8 +210,25 @@ def prepare(
         classes=classes,
         n_outputs=n_outputs,
         chunks=chunks,
+        class_weight=class_weight,
     )
     return rows, y_enc
+
+
+def _class_weights_from_counts(
+    class_weight: Any, classes: np.ndarray, labels: np.ndarray, counts: np.ndarray
+) -> np.ndarray:
+    """gdfast.fit's class weights (``_class_weights``) from the labels' counts, which
+    one ``da.unique`` pass found on the workers, in place of the labels themselves."""
+    if class_weight != "balanced":
+        return _class_weights(class_weight, classes, np.asarray(labels))
+    count = dict(zip(np.asarray(labels).tolist(), np.asarray(counts).tolist()))
+    per_class = np.array([count.get(c, 0) for c in classes.tolist()], dtype=float)
+    return float(np.sum(counts)) / (len(classes) * per_class)
+
+
+def _row_class_weight(y: np.ndarray, classes: np.ndarray, per_class: np.ndarray) -> np.ndarray:
+    return per_class[np.searchsorted(classes, y)]
 
 
 def _active_client() -> Any:
@@ -243,27 +290,27 @@ def _check_dask_X(X: Any) -> Any:
     return X
 
 
-def _rows_like(X: Any, values: Any, name: str) -> Any:
-    """``values`` as a 1-D dask array with X's row chunks."""
+def _rows_like(X: Any, values: Any, name: str, allow_2d: bool = False) -> Any:
+    """``values`` as a dask array with X's row chunks: 1-D, or 2-D (a network's
+    multilabel or multi-output y) with ``allow_2d``, its columns in one chunk."""
     import dask.array as da
 
+    n = X.shape[0]
     if not isinstance(values, da.Array):
-        arr = np.asarray(values)
-        if arr.ndim == 2 and arr.shape[1] == 1:
-            arr = arr.ravel()
-        if arr.ndim != 1 or arr.shape[0] != X.shape[0]:
-            raise ValueError(f"{name}: expected shape ({X.shape[0]},), got {arr.shape}")
-        return da.from_array(arr, chunks=(X.chunks[0],))
+        values = np.asarray(values)
     if values.ndim == 2 and values.shape[1] == 1:
         values = values[:, 0]
-    if values.ndim != 1:
-        raise ValueError(f"{name}: expected a 1-D dask array, got shape {values.shape}")
+    if values.ndim not in ((1, 2) if allow_2d else (1,)) or values.shape[0] != n:
+        expected = f"({n},) or ({n}, n_outputs)" if allow_2d else f"({n},)"
+        raise ValueError(f"{name}: expected shape {expected}, got {values.shape}")
+    if not isinstance(values, da.Array):
+        return da.from_array(values, chunks=(X.chunks[0], *((-1,) * (values.ndim - 1))))
     if values.chunks[0] != X.chunks[0]:
         raise ValueError(
             f"{name}: its row chunks {values.chunks[0]} differ from X's {X.chunks[0]}; "
             f"rechunk it with {name}.rechunk(X.chunks[0])"
         )
-    return values
+    return values if values.ndim == 1 else values.rechunk({1: -1})
 
 
 def _encode_chunk(
@@ -282,7 +329,7 @@ class _Chunks:
     ws: list[Any] | None
     client: Any  # a distributed client (chunks are futures) or None (delayed objects)
     rows: np.ndarray
-    rng: np.random.Generator = field(repr=False)
+    rng: np.random.Generator | np.random.RandomState = field(repr=False)
     shuffle: bool = True
     # the persisted arrays: while they live, the workers keep their chunks
     persisted: tuple[Any, ...] = field(default=(), repr=False)
@@ -321,22 +368,14 @@ def epoch_on_workers(
     chunks: _Chunks = rows.chunks
     n_chunks = len(chunks.xs)
     if config["method"] == "batch":
-        network = config.get("layer_sizes") is not None
-        names = _NETWORK_GRADIENT_SETTINGS if network else _GRADIENT_SETTINGS
-        settings = {name: config[name] for name in names}
-        parts = chunks.map(_chunk_gradient_sum, params, settings)
-        loss_sum = 0.0
-        grad_sum = np.zeros_like(params)
-        for part_loss, part_grad in parts:  # in chunk order: the same sum for any workers
-            loss_sum += part_loss
-            grad_sum += part_grad
+        loss_sum, grad_sum = gradient_sum(rows, params, config)
         empty_X = np.empty((0, rows.shape[1]), dtype=rows.dtype)
         empty_y = np.empty((0, *y.shape[1:]), dtype=rows.dtype)
         return _core.run_epoch(
             empty_X, empty_y, None, None, params, **config,
             gradient_sum=grad_sum, gradient_loss_sum=loss_sum, n_samples=rows.shape[0],
         )  # fmt: skip
-    seeds = chunks.rng.integers(2**63, size=n_chunks) if chunks.shuffle else None
+    seeds = _chunk_seeds(chunks.rng, n_chunks) if chunks.shuffle else None
     states = {name: config[name] for name in _STATES}
     # a network's first epoch asks for its first update's loss (its loss scale): chunk 0's
     settings = {name: value for name, value in config.items() if name not in _STATES}
@@ -353,6 +392,32 @@ def epoch_on_workers(
     loss_sum = float(sum(part[0] for part in parts))
     n_updates = round(float(np.dot(weights, [part[1] for part in parts])))
     return loss_sum, n_updates
+
+
+def _chunk_seeds(rng: np.random.Generator | np.random.RandomState, n_chunks: int) -> np.ndarray:
+    """The seeds of the chunks' permutations for an epoch, from the fit's generator (a
+    network estimator's is scikit-learn's ``RandomState``)."""
+    if isinstance(rng, np.random.RandomState):
+        return rng.randint(2**63 - 1, size=n_chunks, dtype=np.int64)
+    return rng.integers(2**63, size=n_chunks)
+
+
+def gradient_sum(
+    rows: ChunkedRows, params: np.ndarray, config: dict[str, Any]
+) -> tuple[float, np.ndarray]:
+    """The data loss sum and gradient sum over all the rows at ``params`` (no penalty):
+    one task per chunk, the parts added in chunk order, so the sums are the same for any
+    number of workers. ``config`` is the epoch's (or a network's layer sizes, activation
+    and loss)."""
+    network = config.get("layer_sizes") is not None
+    names = _NETWORK_GRADIENT_SETTINGS if network else _GRADIENT_SETTINGS
+    settings = {name: config[name] for name in names}
+    loss_sum = 0.0
+    grad_sum = np.zeros_like(params)
+    for part_loss, part_grad in rows.chunks.map(_chunk_gradient_sum, params, settings):
+        loss_sum += part_loss
+        grad_sum += part_grad
+    return loss_sum, grad_sum
 
 
 def _chunk_gradient_sum(

@@ -40,6 +40,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import _core
+from . import dask as on_dask
 from ._api import TrainingState, _encode_targets, compiled_epoch, default_params, run_fit
 from ._network import ACTIVATIONS, check_hidden_layer_sizes
 from ._result import FitResult
@@ -237,7 +238,16 @@ class _GDMLPBase(BaseEstimator):
         )
 
     # --- data ---------------------------------------------------------------
-    def _validate_training_data(self, X: Any, y: Any, *, reset: bool) -> tuple[Any, np.ndarray]:
+    def _validate_training_data(self, X: Any, y: Any, *, reset: bool) -> tuple[Any, Any]:
+        if on_dask.is_dask_array(X):  # checked on the workers, by gdfast.dask.prepare
+            if reset:
+                self.n_features_in_ = int(X.shape[1])
+            elif X.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                    f"{self.n_features_in_} features as input."
+                )
+            return X, y
         # gdfast checks X for NaN / inf itself, overlapped with the first epoch on large
         # data (one pass, not two, as GDRegressor); y is checked here.
         X, y = validate_data(
@@ -285,12 +295,19 @@ class _GDMLPBase(BaseEstimator):
         if partial and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
         first = not hasattr(self, "coefs_") or (not self.warm_start and not partial)
+        chunked = on_dask.is_dask_array(X)
         X, y = self._validate_training_data(X, y, reset=first)
-        loss, y_fit = self._loss_and_targets(y, classes, warm=not first)
-        sw = (
-            None if sample_weight is None else _check_sample_weight(sample_weight, X, dtype=X.dtype)
-        )
-        n = X.shape[0]
+        if chunked:  # the labels' set is all the driver learns of a dask y
+            loss, _ = self._loss_and_targets(self._dask_label_set(y), classes, warm=not first)
+            y_fit, sw = y, sample_weight
+        else:
+            loss, y_fit = self._loss_and_targets(y, classes, warm=not first)
+            sw = (
+                None
+                if sample_weight is None
+                else _check_sample_weight(sample_weight, X, dtype=X.dtype)
+            )
+        n = int(X.shape[0])
         if self.solver == "lbfgs":
             return self._fit_lbfgs(X, y_fit, loss, first, sw)
         n_val = math.ceil(self.validation_fraction * n) if self.early_stopping else 0
@@ -305,6 +322,12 @@ class _GDMLPBase(BaseEstimator):
         state: TrainingState | None = None
         if partial and not first and hasattr(self, "_state"):
             state = copy.deepcopy(self._state)  # an interrupted call leaves the estimator as it was
+        kernel: Any = compiled_epoch
+        if chunked:  # the rows stay on the workers: local SGD (gdfast.dask)
+            X, y_fit = on_dask.prepare(
+                X, y_fit, sw, params, np.random.default_rng(), self._label_set()
+            )
+            sw, kernel = None, on_dask.epoch_on_workers
         if state is None:
             init = (None, None) if first else (self.coefs_, self.intercepts_)
             n_outputs = y_fit.shape[1] if y_fit.ndim == 2 else 1
@@ -314,6 +337,8 @@ class _GDMLPBase(BaseEstimator):
             state.config["penalty_l2_per_batch"] = float(self.alpha)
             state.compose_orders = True
             state.velocity_as_step = params["optimizer"] in ("momentum", "nesterov")
+        if chunked:
+            X.chunks.rng = state.rng  # the chunks' permutations carry on across partial_fit
         best: dict[str, Any] = {}
         verbose = bool(self.verbose)
         first_epoch = 0 if first else self.n_iter_
@@ -331,7 +356,7 @@ class _GDMLPBase(BaseEstimator):
         params.update(callback=after_epoch, verbose=0)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="gdfast: the loss diverged")
-            result = run_fit(X, y_fit, params, kernel=compiled_epoch, state=state, sample_weight=sw)
+            result = run_fit(X, y_fit, params, kernel=kernel, state=state, sample_weight=sw)
         # the closures are the fit's own: the fitted estimator pickles without them
         result.params.update(callback=None, learning_rate=self.learning_rate)
         if result.stop_reason == "diverged" and result.n_epochs == 0 and not state.exploded:
@@ -420,40 +445,67 @@ class _GDMLPBase(BaseEstimator):
     def _fit_lbfgs(
         self,
         X: Any,
-        y: np.ndarray,
+        y: Any,
         loss: str,
         first: bool,
-        sample_weight: np.ndarray | None,
+        sample_weight: Any,
     ) -> Any:
-        """SciPy's L-BFGS-B on the full-batch objective, its loss and gradient in C++."""
+        """SciPy's L-BFGS-B on the full-batch objective, its loss and gradient in C++
+        (on the workers, one task per chunk, for a dask X)."""
         try:
             from scipy.optimize import minimize
         except ImportError as exc:
             raise ImportError('solver="lbfgs" needs SciPy: pip install "gdfast[sklearn]"') from exc
-        params = self._gdfast_params(loss, X.shape[0], X.shape[0])
+        n = int(X.shape[0])
+        params = self._gdfast_params(loss, n, n)
         init = (None, None) if first else (self.coefs_, self.intercepts_)
         n_outputs = y.shape[1] if y.ndim == 2 else 1
+        network_settings: dict[str, Any] = {}
+        if on_dask.is_dask_array(X):
+            rows, _ = on_dask.prepare(
+                X, y, sample_weight, params, np.random.default_rng(), self._label_set()
+            )
+            dtype = rows.dtype
+            total_weight = n if sample_weight is None else float(np.sum(sample_weight))
+
+            def data_part(flat: np.ndarray) -> tuple[float, np.ndarray]:
+                return on_dask.gradient_sum(rows, flat, network_settings)
+        else:
+            dtype = X.dtype
+            data = check_X(X)
+            X_core = data.parts if isinstance(data, CsrData) else data
+            y_core, _, _ = _encode_targets(np.asarray(y), loss, dtype, self._label_set(), True)
+            total_weight = n if sample_weight is None else float(sample_weight.sum())
+
+            def data_part(flat: np.ndarray) -> tuple[float, np.ndarray]:
+                loss_sum, mean = _core.network_gradient(
+                    X_core, y_core, sample_weight, flat, penalty_l2=0.0,
+                    penalty_l2_per_batch=0.0, n_threads=n_threads, **network_settings,
+                )  # fmt: skip
+                return loss_sum, mean * n
+
         state = TrainingState.for_labels(
-            params, X.shape[1], X.dtype, self._label_set(), init[0], init[1], n_outputs
+            params, X.shape[1], dtype, self._label_set(), init[0], init[1], n_outputs
         )
         network = state.network
         assert network is not None
-        data = check_X(X)
-        X_core = data.parts if isinstance(data, CsrData) else data
-        y_core, _, _ = _encode_targets(np.asarray(y), loss, X.dtype, self._label_set(), True)
-        sizes = np.array(network.layer_sizes, dtype=np.int64)
-        n = X.shape[0]
-        total_weight = n if sample_weight is None else float(sample_weight.sum())
+        network_settings.update(
+            layer_sizes=np.array(network.layer_sizes, dtype=np.int64),
+            activation=network.activation,
+            loss=loss,
+        )
+        n_weights = network.n_penalized
         alpha = float(self.alpha)
         n_threads = state.config["n_threads"]
 
         def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
-            loss_sum, grad = _core.network_gradient(
-                X_core, y_core, sample_weight, flat.astype(X.dtype), layer_sizes=sizes,
-                activation=network.activation, loss=loss, penalty_l2=0.0,
-                penalty_l2_per_batch=alpha, n_threads=n_threads,
-            )  # fmt: skip
-            return loss_sum / total_weight, grad.astype(np.float64) * (n / total_weight)
+            # scikit-learn's objective: (loss sum + alpha / 2 * |W|^2) / total weight
+            loss_sum, grad_sum = data_part(flat.astype(dtype))
+            weights = flat[:n_weights]
+            grad = grad_sum.astype(np.float64)
+            grad[:n_weights] += alpha * weights
+            penalty = 0.5 * alpha * float(weights @ weights)
+            return (loss_sum + penalty) / total_weight, grad / total_weight
 
         solution = minimize(
             objective,
@@ -468,7 +520,7 @@ class _GDMLPBase(BaseEstimator):
             },
         )
         self.coefs_, self.intercepts_ = (
-            [a.astype(X.dtype) for a in part] for part in network.split(solution.x.copy())
+            [a.astype(dtype) for a in part] for part in network.split(solution.x.copy())
         )
         self.n_iter_ = int(solution.nit)
         self.loss_ = float(solution.fun)
@@ -489,6 +541,10 @@ class _GDMLPBase(BaseEstimator):
 
     def _label_set(self) -> np.ndarray | None:
         return None
+
+    def _dask_label_set(self, y: Any) -> Any:
+        """What :meth:`_loss_and_targets` needs to know of a dask array's targets."""
+        return y
 
     # --- prediction -----------------------------------------------------------
     def _forward(self, X: Any) -> np.ndarray:
@@ -649,6 +705,17 @@ class GDMLPClassifier(ClassifierMixin, _GDMLPBase):
             return None
         return self.classes_
 
+    def _dask_label_set(self, y: Any) -> np.ndarray:
+        """The labels of y (one ``da.unique`` pass); for a 2-D y, a 0/1 indicator of
+        its width (its values are checked on the workers)."""
+        if y.ndim == 2:
+            return np.repeat([[0], [1]], y.shape[1], axis=1)
+        if on_dask.is_dask_array(y):
+            import dask.array as da
+
+            return np.asarray(da.unique(y).compute())
+        return np.unique(np.asarray(y))
+
     def _out_activation(self, n_outputs: int, multilabel: bool) -> str:
         return "logistic" if multilabel or n_outputs == 1 else "softmax"
 
@@ -707,7 +774,13 @@ class GDMLPClassifier(ClassifierMixin, _GDMLPBase):
         Returns
         -------
         ndarray of shape (n_samples,) or (n_samples, n_labels)
+            A dask array for a dask X.
         """
+        if on_dask.is_dask_array(X):
+            check_is_fitted(self)
+            # multilabel: a 0/1 column per label
+            n_columns = self.n_outputs_ if self._label_set() is None else None
+            return on_dask.map_rows(X, self.predict, n_columns, self.classes_.dtype)
         proba = self._forward(X)
         if self.n_outputs_ == 1:
             proba = proba.ravel()
@@ -723,7 +796,12 @@ class GDMLPClassifier(ClassifierMixin, _GDMLPBase):
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
+            A dask array for a dask X.
         """
+        if on_dask.is_dask_array(X):
+            check_is_fitted(self)
+            n_columns = max(len(self.classes_), self.n_outputs_)
+            return on_dask.map_rows(X, self.predict_proba, n_columns, self.coefs_[0].dtype)
         proba = self._forward(X)
         if self.n_outputs_ == 1 and self.out_activation_ == "logistic":
             return np.column_stack([1 - proba[:, 0], proba[:, 0]])
@@ -739,8 +817,10 @@ class GDMLPClassifier(ClassifierMixin, _GDMLPBase):
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
+            A dask array for a dask X.
         """
-        return np.log(self.predict_proba(X))
+        proba: Any = self.predict_proba(X)
+        return proba.map_blocks(np.log) if on_dask.is_dask_array(proba) else np.log(proba)
 
     def __sklearn_tags__(self) -> Any:
         """Multilabel y accepted, as scikit-learn's MLPClassifier."""
@@ -835,6 +915,11 @@ feature_names_in_, result_
         Returns
         -------
         ndarray of shape (n_samples,) or (n_samples, n_targets)
+            A dask array for a dask X.
         """
+        if on_dask.is_dask_array(X):
+            check_is_fitted(self)
+            n_columns = None if self.n_outputs_ == 1 else self.n_outputs_
+            return on_dask.map_rows(X, self.predict, n_columns, self.coefs_[0].dtype)
         out = self._forward(X)
         return out.ravel() if out.shape[1] == 1 else out
