@@ -175,8 +175,10 @@ def test_errors_name_the_argument_and_the_problem():
     bad[70, 2] = np.nan
     with pytest.raises(ValueError, match="X: contains NaN"):
         gdfast.dask.fit(da.from_array(bad, chunks=(50, 6)), y)
-    with pytest.raises(ValueError, match="early_stopping: not supported on dask"):
-        gdfast.dask.fit(Xd, y, early_stopping=True)
+    with pytest.raises(ValueError, match=r"validation_fraction: 0\.001 of 100 samples leaves"):
+        gdfast.dask.fit(Xd, y, early_stopping=True, validation_fraction=0.001)
+    with pytest.raises(ValueError, match="record_updates: on dask arrays only with method='batch'"):
+        gdfast.dask.fit(Xd, y, record_updates=True)
     with pytest.raises(TypeError, match="unknown parameter"):
         gdfast.dask.fit(Xd, y, learning_rat="constant")
 
@@ -394,3 +396,60 @@ def test_mlp_estimators_train_by_local_sgd_as_well_as_in_memory(client, solver):
         again.partial_fit(Xd, y)
     assert again.t_ == 2 * 10_000 and len(again.loss_curve_) == 2
     assert again.loss_curve_[1] < again.loss_curve_[0]
+
+
+def held_out_rows(labels: np.ndarray, bounds, random_state: int, fraction: float) -> np.ndarray:
+    """The rows early stopping holds out on dask arrays, drawn as the docs say: in each
+    chunk k, ``fraction`` of each class's rows by ``default_rng([seed, k])``, where the
+    seed is the first draw of ``default_rng(random_state)``."""
+    seed = int(np.random.default_rng(random_state).integers(2**63))
+    held = []
+    for k, (lo, hi) in enumerate(bounds):
+        rng = np.random.default_rng([seed, k])
+        chunk = labels[lo:hi]
+        for c in np.unique(chunk):
+            group = np.flatnonzero(chunk == c)
+            held.append(lo + rng.permutation(group)[: round(fraction * len(group))])
+    return np.sort(np.concatenate(held))
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "log_loss"])
+def test_early_stopping_holds_out_rows_on_the_workers_and_scores_them(loss):
+    from sklearn.metrics import accuracy_score, r2_score
+
+    X, y = regression(n=3000)
+    classifier = loss == "log_loss"
+    if classifier:
+        y = (y > 0.5).astype(int)
+    bounds = [(0, 1000), (1000, 2000), (2000, 3000)]
+    # a regression target is one group; a classifier's split is stratified per class
+    labels = y if classifier else np.zeros(len(y))
+    held = held_out_rows(labels, bounds, random_state=7, fraction=0.2)
+    train = np.setdiff1d(np.arange(len(y)), held)
+    params = dict(loss=loss, method="batch", eta0=0.3, max_iter=8, tol=None, random_state=7)
+    got = gdfast.dask.fit(
+        da.from_array(X, chunks=(1000, 6)), y, early_stopping=True, validation_fraction=0.2,
+        **params,
+    )  # fmt: skip
+    expected = gdfast.fit(X[train], y[train], **params)  # the training rows alone
+    np.testing.assert_allclose(got.coef, expected.coef, rtol=1e-10)
+    np.testing.assert_allclose(got.intercept, expected.intercept, rtol=1e-10)
+    predicted = got.predict(X[held])
+    score = accuracy_score(y[held], predicted) if classifier else r2_score(y[held], predicted)
+    assert got.validation_history[-1] == pytest.approx(score, rel=1e-10)
+    assert len(got.validation_history) == 8
+
+
+def test_early_stopping_stops_estimators_on_dask_arrays(client):
+    from gdfast import GDMLPRegressor, GDRegressor
+
+    X, y = regression(n=4000)
+    Xd = da.from_array(X, chunks=(2000, 6))
+    reg = GDRegressor(method="batch", eta0=0.2, early_stopping=True, random_state=0).fit(Xd, y)
+    assert reg.n_iter_ < reg.max_iter  # stopped once the held-out R^2 no longer improved
+    assert reg.score(X, y) > 0.99
+    net = GDMLPRegressor(
+        (8,), early_stopping=True, random_state=0, learning_rate_init=0.01, max_iter=200
+    ).fit(Xd, y)
+    assert net.n_iter_ < 200 and len(net.validation_scores_) == net.n_iter_
+    assert net.best_validation_score_ == max(net.validation_scores_) > 0.95

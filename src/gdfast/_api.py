@@ -324,6 +324,8 @@ class ChunkedRows:
     # the per-class weights of a one-vs-rest problem, which the kernel applies to each
     # output's positives; any other class weights are folded into the rows' sample weights
     class_weight: np.ndarray | None = None
+    # early stopping's held-out rows, with their score(state) (shape counts the others)
+    validation: Any = None
 
 
 def compiled_epoch(X: np.ndarray | CsrData, *args: Any, **config: Any) -> tuple[float, int]:
@@ -499,6 +501,17 @@ def _validation_split(
     rng: np.random.Generator, y_enc: np.ndarray, fraction: float, stratify: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sorted (train, validation) indices; per class when stratified."""
+    val = validation_rows(rng, y_enc, fraction, stratify)
+    check_validation_size(len(val), len(y_enc), fraction)
+    train = np.setdiff1d(np.arange(len(y_enc)), val, assume_unique=True)
+    return train, val
+
+
+def validation_rows(
+    rng: np.random.Generator, y_enc: np.ndarray, fraction: float, stratify: bool
+) -> np.ndarray:
+    """The sorted indices of the validation rows: ``fraction`` of them (of each class
+    when stratified), drawn by ``rng``."""
     groups = (
         [np.flatnonzero(y_enc == c) for c in np.unique(y_enc)]
         if stratify
@@ -508,14 +521,15 @@ def _validation_split(
     for group in groups:
         n_val = round(fraction * len(group))
         validation.append(rng.permutation(group)[:n_val])
-    val = np.sort(np.concatenate(validation))
-    if len(val) == 0 or len(val) == len(y_enc):
+    return np.sort(np.concatenate(validation))
+
+
+def check_validation_size(n_val: int, n_samples: int, fraction: float) -> None:
+    if n_val == 0 or n_val == n_samples:
         raise ValueError(
-            f"validation_fraction: {fraction} of {len(y_enc)} samples leaves an empty "
+            f"validation_fraction: {fraction} of {n_samples} samples leaves an empty "
             "training or validation set"
         )
-    train = np.setdiff1d(np.arange(len(y_enc)), val, assume_unique=True)
-    return train, val
 
 
 def _score(scores: np.ndarray, y_enc: np.ndarray, classifier: bool) -> float:
@@ -854,7 +868,9 @@ def run_fit(
     classifier = p["loss"] in CLASSIFICATION_LOSSES
 
     rng = state.rng
-    if p["early_stopping"]:
+    if p["early_stopping"] and chunked:  # split on the workers: X holds the training rows
+        train, X_val, y_val = None, X.validation, None
+    elif p["early_stopping"]:
         stratify = classifier and y_enc.ndim == 1  # a multilabel y is split at random
         train, val = _validation_split(rng, y_enc, p["validation_fraction"], stratify)
         X_val, y_val = X[val], y_enc[val]
@@ -965,7 +981,11 @@ def run_fit(
                 records.update_losses.append(config["update_losses"][:n_updates].copy())
             score = None
             if records.validation_history is not None:
-                score = _score(state.decision_function(X_val), y_val, classifier)
+                if chunked:
+                    score = X_val.score(state)
+                else:
+                    assert y_val is not None
+                    score = _score(state.decision_function(X_val), y_val, classifier)
                 records.validation_history.append(score)
 
             info = partial(

@@ -31,19 +31,17 @@ from ._api import (
     ChunkedRows,
     _class_weights,
     _encode_targets,
+    check_validation_size,
     compiled_epoch,
     default_params,
     run_fit,
+    validation_rows,
 )
 from ._result import FitResult
 from ._validation import CLASSIFICATION_LOSSES, CsrData, check_X
 
 __all__ = ["fit"]
 
-# What gdfast.dask.fit does not do yet, with the reason a user gets.
-_NOT_YET = {
-    "early_stopping": "the validation split of a dask array is not implemented yet",
-}
 
 
 def _import_dask() -> Any:
@@ -74,9 +72,12 @@ def fit(X: Any, y: Any, *, sample_weight: Any = None, **params: Any) -> FitResul
     **params
         The parameters of :func:`gdfast.fit` (``method``, ``loss``, ``optimizer``,
         ``eta0``, ``max_iter``, ``callback``, ``progress``, ...), with the same defaults
-        and meanings. Not on dask arrays: ``early_stopping``, and ``record_updates`` with
-        ``method="minibatch"`` or ``"sgd"`` (the chunks update side by side: there is no
-        single sequence of updates).
+        and meanings. ``early_stopping`` holds out ``validation_fraction`` of each chunk's
+        rows (of each class, for a classifier of a 1-D y) on the workers, drawn by
+        ``default_rng([seed, k])`` for chunk k, the seed being the first draw of
+        ``default_rng(random_state)``, and scores them there every epoch. Not on dask
+        arrays: ``record_updates`` with ``method="minibatch"`` or ``"sgd"`` (the chunks
+        update side by side: there is no single sequence of updates).
 
     Returns
     -------
@@ -129,9 +130,6 @@ def prepare(
     ``rng`` draws the chunks' permutations."""
     dask = _import_dask()
     da = dask.array
-    for name, why in _NOT_YET.items():
-        if p[name] not in (None, False):
-            raise ValueError(f"{name}: not supported on dask arrays yet; {why}")
     if p["record_updates"] and p["method"] != "batch":
         raise ValueError(
             "record_updates: on dask arrays only with method='batch' (one update an epoch)"
@@ -191,19 +189,17 @@ def prepare(
     else:
         classes, n_outputs = None, 1
         y_enc = y.astype(dtype)
-    X, y_enc, sw = dask.persist(X, y_enc, sw)
+    held_out: list[Any] = []
+    if p["early_stopping"]:  # the held-out rows stay on the workers too
+        stratify = classifier and y_enc.ndim == 1
+        X, y_enc, sw, *held_out = _hold_out(X, y_enc, sw, p, stratify)
+    X, y_enc, sw, *held_out = dask.persist(X, y_enc, sw, *held_out)
     client = _active_client()
-    blocks = _chunk_futures if client is not None else _chunk_delayed
-    chunks = _Chunks(
-        xs=blocks(X),
-        ys=blocks(y_enc),
-        ws=None if sw is None else blocks(sw),
-        client=client,
-        rows=np.array(X.chunks[0], dtype=np.int64),
-        rng=rng,
-        shuffle=bool(p["shuffle"]),
-        persisted=(X, y_enc, sw),
-    )
+    chunks = _Chunks.of(X, y_enc, sw, client, rng=rng, shuffle=bool(p["shuffle"]))
+    validation = None
+    if held_out:
+        X_val, y_val = held_out
+        validation = _Validation(_Chunks.of(X_val, y_val, None, client), classifier)
     rows = ChunkedRows(
         shape=(int(X.shape[0]), int(X.shape[1])),
         dtype=dtype,
@@ -211,8 +207,57 @@ def prepare(
         n_outputs=n_outputs,
         chunks=chunks,
         class_weight=class_weight,
+        validation=validation,
     )
     return rows, y_enc
+
+
+def _hold_out(X: Any, y: Any, sw: Any, p: dict[str, Any], stratify: bool) -> tuple[Any, ...]:
+    """(X, y, sample_weight) of the training rows, then (X, y) of the validation rows:
+    ``validation_fraction`` of each chunk's rows (of each class when stratified), drawn
+    on the workers from a seed of ``random_state``, the chunk's index and its labels."""
+    import dask.array as da
+
+    seed = _split_seed(p["random_state"])
+    fraction = float(p["validation_fraction"])
+    labels = y if y.ndim == 1 else y[:, 0]
+    mask = labels.map_blocks(_validation_mask, seed, fraction, stratify, dtype=bool)
+    n_chunks = len(mask.chunks[0])
+    per_chunk = mask.map_blocks(_count, dtype=np.int64, chunks=((1,) * n_chunks,)).compute()
+    check_validation_size(int(per_chunk.sum()), int(X.shape[0]), fraction)
+    rows = {True: tuple(per_chunk.tolist()), False: tuple(np.subtract(X.chunks[0], per_chunk))}
+
+    def select(array: Any, keep: bool) -> Any:
+        if array is None:
+            return None
+        chunks = (rows[keep], *array.chunks[1:])
+        column = mask if array.ndim == 1 else mask[:, None]
+        return da.map_blocks(_select_rows, array, column, keep, chunks=chunks, dtype=array.dtype)
+
+    return select(X, False), select(y, False), select(sw, False), select(X, True), select(y, True)
+
+
+def _split_seed(random_state: Any) -> int:
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(2**31 - 1))
+    return int(np.random.default_rng(random_state).integers(2**63))
+
+
+def _validation_mask(
+    labels: np.ndarray, seed: int, fraction: float, stratify: bool, block_id: Any = None
+) -> np.ndarray:
+    rng = np.random.default_rng([seed, block_id[0]])
+    mask = np.zeros(len(labels), dtype=bool)
+    mask[validation_rows(rng, labels, fraction, stratify)] = True
+    return mask
+
+
+def _count(mask: np.ndarray) -> np.ndarray:
+    return np.array([np.count_nonzero(mask)], dtype=np.int64)
+
+
+def _select_rows(values: np.ndarray, mask: np.ndarray, keep: bool) -> np.ndarray:
+    return values[mask.ravel() == keep]
 
 
 def _class_weights_from_counts(
@@ -329,10 +374,33 @@ class _Chunks:
     ws: list[Any] | None
     client: Any  # a distributed client (chunks are futures) or None (delayed objects)
     rows: np.ndarray
-    rng: np.random.Generator | np.random.RandomState = field(repr=False)
+    rng: Any = field(repr=False)  # a Generator, or a network estimator's RandomState
     shuffle: bool = True
     # the persisted arrays: while they live, the workers keep their chunks
     persisted: tuple[Any, ...] = field(default=(), repr=False)
+
+    @classmethod
+    def of(
+        cls,
+        X: Any,
+        y: Any,
+        sample_weight: Any,
+        client: Any,
+        rng: Any = None,
+        shuffle: bool = False,
+    ) -> _Chunks:
+        """The chunks of persisted arrays: futures with a client, delayed objects without."""
+        blocks = _chunk_futures if client is not None else _chunk_delayed
+        return cls(
+            xs=blocks(X),
+            ys=blocks(y),
+            ws=None if sample_weight is None else blocks(sample_weight),
+            client=client,
+            rows=np.array(X.chunks[0], dtype=np.int64),
+            rng=rng,
+            shuffle=shuffle,
+            persisted=(X, y, sample_weight),
+        )
 
     def map(self, task: Any, *args: Any, each: list[Any] | None = None) -> list[Any]:
         """``task(x, y, sample_weight, *args)`` on the workers for every chunk, or
@@ -392,6 +460,72 @@ def epoch_on_workers(
     loss_sum = float(sum(part[0] for part in parts))
     n_updates = round(float(np.dot(weights, [part[1] for part in parts])))
     return loss_sum, n_updates
+
+
+@dataclass
+class _Validation:
+    """Early stopping's held-out rows on the workers, scored where they are."""
+
+    chunks: _Chunks
+    classifier: bool
+
+    def score(self, state: Any) -> float:
+        """The model's score on the held-out rows, as ``gdfast.fit``'s ``_score``:
+        accuracy (subset accuracy for multilabel) or R^2 (its mean over outputs)."""
+        if state.network is not None:
+            model = (state.network, state.reported_params(), None)
+        else:
+            model = (None, *state.coef_intercept())
+        parts = self.chunks.map(_chunk_score_parts, *model, self.classifier)
+        if self.classifier:
+            correct, n_rows = np.sum(parts, axis=0)
+            return float(correct / n_rows)
+        # residual sums, then the targets' sums of squares about their mean, merged
+        # chunk by chunk (Chan et al.'s pairwise update: no cancellation)
+        residual: Any = 0.0
+        count: Any = 0.0
+        mean: Any = 0.0
+        squares: Any = 0.0
+        for part_residual, part_count, part_mean, part_squares in parts:
+            if part_count[0] == 0:
+                continue
+            total = count + part_count
+            delta = part_mean - mean
+            squares = squares + part_squares + delta**2 * count * part_count / total
+            mean = mean + delta * part_count / total
+            residual, count = residual + part_residual, total
+        r2 = 1 - np.asarray(residual) / np.where(np.asarray(squares) > 0, squares, np.inf)
+        if len(r2) == 1:  # one output: gdfast.fit scores a constant target 0
+            return float(r2[0]) if squares[0] > 0 else 0.0
+        return float(np.mean(r2))
+
+
+def _chunk_score_parts(
+    X: np.ndarray, y: np.ndarray, sample_weight: None, network: Any, params: Any,
+    intercept: Any, classifier: bool,
+) -> np.ndarray:  # fmt: skip
+    """A chunk's share of the score (a task on a worker): (correct, rows) for a
+    classifier; per output (residual sum of squares, rows, mean, sum of squares about
+    the mean) for a regressor. ``params`` is a network's flat vector or a linear coef."""
+    rows = check_X(X, dtype=params.dtype, finite=False)
+    if network is not None:
+        scores = network.decision_function(rows, params)
+    else:
+        scores = np.asarray(rows @ params.T) + intercept
+    y = np.asarray(y)
+    if classifier:
+        if y.ndim == 2:
+            correct = np.all((scores > 0) == (y > 0), axis=1)
+        elif scores.ndim == 1:
+            correct = np.where(scores > 0, 1.0, -1.0) == y
+        else:
+            correct = np.argmax(scores, axis=1) == y
+        return np.array([np.count_nonzero(correct), len(y)], dtype=np.float64)
+    targets = y.reshape(len(y), -1).astype(np.float64)
+    residual = np.sum((targets - scores.reshape(targets.shape)) ** 2, axis=0)
+    mean = targets.mean(axis=0) if len(y) else np.zeros(targets.shape[1])
+    squares = np.sum((targets - mean) ** 2, axis=0)
+    return np.stack([residual, np.full(targets.shape[1], float(len(y))), mean, squares])
 
 
 def _chunk_seeds(rng: np.random.Generator | np.random.RandomState, n_chunks: int) -> np.ndarray:
