@@ -43,7 +43,6 @@ from ._validation import CLASSIFICATION_LOSSES, CsrData, check_X
 __all__ = ["fit"]
 
 
-
 def _import_dask() -> Any:
     try:
         import dask
