@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import gdfast
+from gdfast import FitResult
 from gdfast.cli import DEMO_DIGITS, demo_network_fits
 from gdfast.datasets import load_houses, make_segment_digits
 
@@ -106,7 +112,8 @@ def test_demo_without_matplotlib_prints_the_table_and_says_how_to_get_the_plot(t
     fake = tmp_path / "fake" / "matplotlib"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("raise ImportError('No module named matplotlib')\n")
-    env = {**os.environ, "PYTHONPATH": str(tmp_path / "fake")}
+    path = [str(tmp_path / "fake"), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
     out = run("demo", "--max-iter", "5", cwd=tmp_path, env=env)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
@@ -184,6 +191,15 @@ def test_fit_npy_and_npz(tmp_path):
             ["diverged", "lower --eta0"],
         ),
         (["fit", "bad.npz"], ["bad.npz", "not a readable .npz file"]),
+        (["fit", "ragged.csv", "--target", "c"], ["ragged.csv", "line 4 has 4 fields"]),
+        (["fit", "short.csv", "--target", "c"], ["short.csv", "line 3 has 2 fields"]),
+        (["predict", "data.csv", "data.csv"], ["data.csv", "not a gdfast model file"]),
+        (["predict", "v9.json", "data.csv"], ["v9.json", "version 9", "reads version 1"]),
+        (["predict", "nope.json", "data.csv"], ["nope.json"]),
+        (["predict", "model.json", "missing.csv"], ["missing.csv", "no such file"]),
+        (["predict", "model.json", "no_b.csv"], ["no_b.csv", "no column 'b'"]),
+        (["predict", "model.json", "data.csv", "--proba"], ["--proba", "log_loss"]),
+        (["predict", "model.json"], ["DATA"]),
         (["demo", "--max-iter", "0"], ["--max-iter"]),
     ],
 )
@@ -191,7 +207,18 @@ def test_errors_are_one_line_and_nonzero(tmp_path, args, words):
     X = np.random.default_rng(0).normal(size=(50, 3))
     write_csv(tmp_path / "data.csv", X, X.sum(axis=1) * 100, ["a", "b", "c"])
     (tmp_path / "bad.npz").write_bytes(b"not a zip file")
-    assert_one_line_error(run(*args, cwd=tmp_path), *words)
+    (tmp_path / "ragged.csv").write_text("a,b,c\n1,2,3\n4,5,6\n7,8,9,10\n1,2,3\n")
+    (tmp_path / "short.csv").write_text("a,b,c\n1,2,3\n4,5\n")
+    (tmp_path / "v9.json").write_text('{"format": "gdfast.FitResult", "version": 9}')
+    (tmp_path / "no_b.csv").write_text("a,c\n1,2\n")
+    gdfast.fit(X, X.sum(axis=1), max_iter=2).save(tmp_path / "model.json")
+    (tmp_path / "model.json").write_text(
+        json.dumps({**json.loads((tmp_path / "model.json").read_text()),
+                    "feature_names": ["a", "b", "c"]})
+    )  # fmt: skip
+    out = run(*args, cwd=tmp_path)
+    assert_one_line_error(out, *words)
+    assert "Some errors were detected" not in out.stderr and "Line #" not in out.stderr
 
 
 def test_fit_warns_in_one_line_when_the_loss_rises(tmp_path):
@@ -235,8 +262,11 @@ def test_bench_prints_a_quick_table():
 
 def test_help_works_everywhere():
     out = run("--help")
-    assert out.returncode == 0 and all(c in out.stdout for c in ("demo", "fit", "bench"))
-    for command, word in (("demo", "--max-iter"), ("fit", "--target"), ("bench", "--n")):
+    assert out.returncode == 0
+    assert all(c in out.stdout for c in ("demo", "fit", "predict", "bench"))
+    commands = (("demo", "--max-iter"), ("fit", "--target"), ("predict", "--proba"),
+                ("bench", "--n"))  # fmt: skip
+    for command, word in commands:
         out = run(command, "--help")
         assert out.returncode == 0 and word in out.stdout, out.stderr
 
@@ -265,3 +295,131 @@ def test_fit_trains_a_network_with_hidden_layer_sizes(tmp_path):
     assert np.mean((a[:, 0] > 0) == (y == 1)) > 0.9
     bad = run("fit", str(path), "--target", "label", "--hidden-layer-sizes", "16,x")
     assert bad.returncode != 0 and "--hidden-layer-sizes" in bad.stderr
+
+
+# --- predict ------------------------------------------------------------------
+
+
+def read_column(path):
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    return rows[0], [row[0] if len(row) == 1 else row for row in rows[1:]]
+
+
+def test_predict_equals_load_and_the_in_process_fit(tmp_path):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 3))
+    labels = np.array(["ant", "bee", "cow"])[np.argmax(X @ rng.normal(size=(3, 3)), axis=1)]
+    lines = ["x1,x2,x3,kind"] + [f"{a},{b},{c},{k}" for (a, b, c), k in zip(X.tolist(), labels)]
+    (tmp_path / "train.csv").write_text("\n".join(lines) + "\n")
+    settings = dict(loss="log_loss", method="minibatch", eta0=0.05, max_iter=30, random_state=0)
+    options = [f"--{k.replace('_', '-')}={v}" for k, v in settings.items()]
+    done = run("fit", "train.csv", "--target", "kind", *options, "-o", "m.json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+
+    # new rows, with the columns in another order and without the target
+    X_new = rng.normal(size=(50, 3))
+    rows = ["x3,x1,x2"] + [f"{c},{a},{b}" for a, b, c in X_new.tolist()]
+    (tmp_path / "new.csv").write_text("\n".join(rows) + "\n")
+    printed = run("predict", "m.json", "new.csv", cwd=tmp_path)
+    assert printed.returncode == 0 and printed.stderr == "", printed.stderr
+    predicted = printed.stdout.split()
+
+    in_process = gdfast.fit(X, labels, **settings).predict(X_new)
+    loaded = FitResult.load(tmp_path / "m.json").predict(X_new)
+    assert predicted == in_process.tolist() == loaded.tolist()
+    assert sorted(set(predicted)) == ["ant", "bee", "cow"]
+
+    # --output: a CSV column named by the target; --proba: a column a class
+    assert run("predict", "m.json", "new.csv", "-o", "p.csv", cwd=tmp_path).returncode == 0
+    assert read_column(tmp_path / "p.csv") == (["kind"], in_process.tolist())
+    out = run("predict", "m.json", "new.csv", "--proba", "-o", "q.csv", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    head, proba = read_column(tmp_path / "q.csv")
+    assert head == ["ant", "bee", "cow"]
+    expected = gdfast.fit(X, labels, **settings).predict_proba(X_new)
+    assert np.array_equal(np.array(proba, dtype=float), expected)
+
+    # the training file itself: its target column is ignored
+    again = run("predict", "m.json", "train.csv", cwd=tmp_path)
+    assert again.stdout.split() == gdfast.fit(X, labels, **settings).predict(X).tolist()
+
+
+def test_predict_regression_npy_and_headerless_csv_match_load(tmp_path):
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(200, 2)).astype(np.float32)
+    y = X @ np.array([2.0, -1.0], dtype=np.float32) + 0.5
+    np.save(tmp_path / "t.npy", np.column_stack([y, X]))  # the target first: --target 0
+    args = ("--method", "batch", "--eta0", "0.5", "--max-iter", "50", "--random-state", "0")
+    done = run("fit", "t.npy", "--target", "0", *args, "-o", "m.json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    res = FitResult.load(tmp_path / "m.json")
+    assert res.coef.dtype == np.float32  # float32 data, float32 model
+    expected = res.predict(X)
+    np.testing.assert_allclose(expected, y, atol=1e-2)  # and it fits
+    np.save(tmp_path / "x.npy", X)
+    np.savetxt(tmp_path / "x.csv", X.astype(np.float64), delimiter=",")  # no header
+    for data in ("t.npy", "x.npy", "x.csv"):
+        out = run("predict", "m.json", data, cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        printed = np.array(out.stdout.split(), dtype=np.float32)
+        assert np.array_equal(printed, expected), data
+
+
+def test_predict_network_and_standardized_model(tmp_path):
+    rng = np.random.default_rng(5)
+    X = rng.normal(loc=50.0, scale=10.0, size=(300, 3))
+    y = np.where((X[:, 0] - 50) * (X[:, 1] - 50) > 0, "same", "other")
+    lines = ["a,b,c,sign"] + [f"{p},{q},{r},{s}" for (p, q, r), s in zip(X.tolist(), y)]
+    (tmp_path / "xor.csv").write_text("\n".join(lines) + "\n")
+    done = run("fit", "xor.csv", "--target", "sign", "--loss", "log_loss", "--standardize",
+               "--hidden-layer-sizes", "8", "--eta0", "0.1", "--max-iter", "100",
+               "--random-state", "0", "-o", "net.json", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = run("predict", "net.json", "xor.csv", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    # the scaling computed here, not read from the file
+    scale = X.std(axis=0)
+    with pytest.warns(UserWarning, match="standardised"):
+        res = FitResult.load(tmp_path / "net.json")
+    expected = res.predict((X - X.mean(axis=0)) / scale)
+    assert out.stdout.split() == expected.tolist()
+    assert np.mean(expected == y) > 0.9  # a network: the xor pattern is learnt
+    (tmp_path / "two.csv").write_text("1.0,2.0\n3.0,4.0\n")  # no header, a column short
+    short = run("predict", "net.json", "two.csv", cwd=tmp_path)
+    assert_one_line_error(short, "two.csv", "has 2 features", "fitted with 3")
+
+
+def test_readme_cli_commands_run_in_an_empty_folder(tmp_path):
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## The `gdfast` command", 1)[1].split("```bash", 1)[1]
+    block = section.split("```", 1)[0].replace("\\\n", " ")
+    commands = [shlex.split(line, comments=True) for line in block.splitlines()]
+    commands = [c for c in commands if c[:2] in (["gdfast", "fit"], ["gdfast", "predict"])]
+    assert [c[1] for c in commands] == ["fit", "predict"]
+    for command in commands:
+        if not HAS_MATPLOTLIB and "--plot" in command:
+            i = command.index("--plot")
+            del command[i : i + 2]
+        out = run(*command[1:], cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        shipped = Path(gdfast.__file__).parent / "data" / "houses.csv"
+        assert re.fullmatch(
+            f"gdfast {command[1]}: houses.csv is not in the current folder; using the one "
+            f"shipped with gdfast: {re.escape(str(shipped))}\n",
+            out.stderr,
+        ), out.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["model.json", "pred.csv", *(["cost.png"] if HAS_MATPLOTLIB else [])]
+    )
+    # the predictions: the saved model on the standardised table, near least squares
+    X, y, _ = load_houses()
+    Xs = (X - X.mean(axis=0)) / X.std(axis=0)
+    head, predicted = read_column(tmp_path / "pred.csv")
+    predicted = np.array(predicted, dtype=float)
+    with pytest.warns(UserWarning, match="standardised"):
+        assert np.array_equal(predicted, FitResult.load(tmp_path / "model.json").predict(Xs))
+    design = np.column_stack([Xs, np.ones(len(y))])
+    best = design @ np.linalg.lstsq(design, y, rcond=None)[0]
+    assert head == ["price_k"]
+    assert np.mean((predicted - y) ** 2) < 1.02 * np.mean((best - y) ** 2)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -269,21 +273,161 @@ class FitResult:
         return plot_result(self, ax=ax, x=x, window=window, logy=logy, label=label)
 
     def to_dict(self) -> dict[str, Any]:
-        """The result as plain Python values (lists, floats, str), ready for JSON."""
+        """The result as plain JSON values, in the format :meth:`from_dict` reads.
 
-        def plain(value: Any) -> Any:
-            if isinstance(value, np.ndarray):
-                return value.tolist()
-            if isinstance(value, np.generic):
-                return value.item()
-            if isinstance(value, dict):
-                return {k: plain(v) for k, v in value.items()}
-            return value
+        Arrays become (nested) lists and NumPy scalars Python numbers; the keys
+        ``"format"`` (``"gdfast.FitResult"``) and ``"version"`` name the format,
+        and ``"dtypes"`` keeps the dtype of every array (float32 coefficients
+        come back float32, string or bool class labels as they were). Of
+        ``params``, what JSON cannot hold (a ``callback``, a callable
+        ``learning_rate``, a ``Generator`` as ``random_state``) is written as
+        None and its name listed under ``"params_not_saved"``.
 
-        def plain_any(value: Any) -> Any:
-            return [plain(v) for v in value] if isinstance(value, list) else plain(value)
+        Returns
+        -------
+        dict
+            Ready for :func:`json.dump`.
 
-        return {name: plain_any(getattr(self, name)) for name in self.__dataclass_fields__}
+        Raises
+        ------
+        ValueError
+            When ``classes`` holds labels JSON cannot write (bytes, dates).
+        """
+        data: dict[str, Any] = {"format": FILE_FORMAT, "version": FILE_VERSION}
+        dtypes: dict[str, str] = {}
+        not_saved: list[str] = []
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name == "params":
+                data[name], not_saved = _params_to_json(value)
+                continue
+            if isinstance(value, list):  # a network's layers
+                dtypes[name] = _dtype_name(value[0].dtype) if value else "float64"
+                value = [layer.tolist() for layer in value]
+            elif isinstance(value, (np.ndarray, np.generic)):
+                dtypes[name] = _dtype_name(value.dtype)
+                if name == "classes":
+                    _check_json_labels(value)
+                value = value.tolist()
+            data[name] = value
+        data["dtypes"] = dtypes
+        if not_saved:
+            data["params_not_saved"] = not_saved
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FitResult:
+        """The result :meth:`to_dict` describes, with its arrays' dtypes.
+
+        Keys other than the result's own (``gdfast fit --output`` adds
+        ``source``, ``target``, ``feature_names`` and ``standardize``) are
+        ignored. ``params`` comes back as written: a tuple (``hidden_layer_sizes``)
+        from its JSON list, ``class_weight``'s keys as the class labels they
+        name, NumPy scalars as Python numbers, and None for each parameter in
+        ``"params_not_saved"``.
+
+        Parameters
+        ----------
+        data : dict
+            What :meth:`to_dict` returned, possibly through JSON.
+
+        Returns
+        -------
+        FitResult
+            It predicts exactly as the result that was saved.
+
+        Raises
+        ------
+        ValueError
+            When ``data`` is of another format or version, or a value is
+            missing or malformed (the message names it).
+        """
+        if not isinstance(data, Mapping):
+            raise ValueError(f"expected a dict, got {type(data).__name__}")
+        kind = data.get("format")
+        if kind != FILE_FORMAT:
+            found = "no 'format' key" if kind is None else f"format {kind!r}"
+            raise ValueError(f"not a saved gdfast FitResult ({found}, expected {FILE_FORMAT!r})")
+        version = data.get("version")
+        if version != FILE_VERSION:
+            raise ValueError(
+                f"a {FILE_FORMAT} of version {version!r}; this gdfast reads version {FILE_VERSION}"
+            )
+        dtypes = data.get("dtypes", {})
+        if not isinstance(dtypes, Mapping):
+            raise ValueError("dtypes: expected a dict of field names to dtypes")
+        values: dict[str, Any] = {}
+        for name in cls.__dataclass_fields__:
+            if name not in data:
+                raise ValueError(f"{name}: missing")
+            try:
+                values[name] = _field_from_json(name, data[name], dtypes.get(name))
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"{name}: {' '.join(str(exc).split())}") from None
+        values["params"] = _params_from_json(values["params"], values["classes"])
+        return cls(**values)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the result to a JSON file that :meth:`load` reads back.
+
+        The file holds :meth:`to_dict`: versioned, the arrays' dtypes and the
+        class labels kept, so the loaded result predicts exactly as this one.
+        What ``params`` cannot keep (a callback, ...) is listed in the file
+        under ``"params_not_saved"`` (see :meth:`to_dict`).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write (replaced when it exists).
+
+        Examples
+        --------
+        >>> import os, tempfile, numpy as np, gdfast
+        >>> X = np.random.default_rng(0).normal(size=(100, 2))
+        >>> res = gdfast.fit(X, X[:, 0] > 0, loss="log_loss", max_iter=5, random_state=0)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.json")
+        >>> res.save(path)
+        >>> loaded = gdfast.FitResult.load(path)
+        >>> bool(np.array_equal(loaded.predict(X), res.predict(X))), loaded.classes
+        (True, array([False,  True]))
+        """
+        save_file(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> FitResult:
+        """Read a result written by :meth:`save` or by ``gdfast fit --output``.
+
+        A model that ``gdfast fit --standardize`` wrote was fitted on
+        standardised features: scale X by the file's ``standardize`` mean and
+        scale before ``predict`` (``gdfast predict`` does); a warning says so.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A JSON file of format ``"gdfast.FitResult"``, version 1.
+
+        Returns
+        -------
+        FitResult
+
+        Raises
+        ------
+        ValueError
+            When the file is not JSON, or holds another format or version, or
+            a malformed value; the message names the path.
+        OSError
+            When the file cannot be read.
+        """
+        result, extras = load_file(path)
+        if extras.get("standardize"):
+            warnings.warn(
+                f"{path}: the model was fitted on standardised features (gdfast fit "
+                "--standardize): scale X by the file's 'standardize' mean and scale before "
+                "predicting, as gdfast predict does",
+                UserWarning,
+                stacklevel=2,
+            )
+        return result
 
     def __repr__(self) -> str:
         final = f"{self.loss_history[-1]:.6g}" if self.n_epochs else "n/a"
@@ -293,3 +437,124 @@ class FitResult:
             f"stop_reason={self.stop_reason!r}, elapsed={self.elapsed:.3g}s, "
             f"coef.shape={self.coef.shape}, dtype={self.coef.dtype})"
         )
+
+
+# --- saving and loading ---------------------------------------------------------
+
+FILE_FORMAT = "gdfast.FitResult"
+FILE_VERSION = 1
+_LAYER_FIELDS = ("coefs", "intercepts")
+_ARRAY_FIELDS = ("coef", "loss_history", "validation_history", "lr_history", "epoch_times",
+                 "update_losses", "classes")  # fmt: skip
+
+
+def save_file(
+    result: FitResult, path: str | os.PathLike[str], extras: Mapping[str, Any] | None = None
+) -> None:
+    """Write ``result`` as JSON, with ``extras`` (plain JSON values) as further keys
+    that :func:`load_file` hands back (``gdfast fit --output`` adds the data's
+    feature names and scaling)."""
+    data = result.to_dict()
+    clash = set(extras or {}) & {*data, "params_not_saved"}
+    if clash:
+        raise ValueError(f"extras: {', '.join(sorted(clash))} are the result's own keys")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump({**data, **(extras or {})}, handle, indent=1)
+
+
+def load_file(path: str | os.PathLike[str]) -> tuple[FitResult, dict[str, Any]]:
+    """The result a saved JSON file holds, and the file's other keys.
+
+    ``gdfast predict`` reads ``feature_names`` and ``standardize`` from the
+    other keys; :meth:`FitResult.load` drops them.
+    """
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:  # a JSONDecodeError or bytes that are not text
+        raise ValueError(
+            f"{path}: not a gdfast model file: not JSON ({' '.join(str(exc).split())})"
+        ) from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a gdfast model file: a JSON {type(data).__name__}")
+    try:
+        result = FitResult.from_dict(data)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    extras = {k: v for k, v in data.items() if k not in FitResult.__dataclass_fields__}
+    return result, extras
+
+
+def _dtype_name(dtype: np.dtype) -> str:
+    """``"float32"`` where the name reads back as the dtype, else its code (``"<U3"``)."""
+    try:
+        return dtype.name if np.dtype(dtype.name) == dtype else dtype.str
+    except TypeError:
+        return dtype.str
+
+
+def _check_json_labels(classes: np.ndarray | np.generic) -> None:
+    plain = (bool, int, float, str)
+    if classes.dtype.kind not in "biufUO" or not all(
+        isinstance(label, plain) for label in classes.tolist()
+    ):
+        raise ValueError(
+            f"classes: labels of dtype {classes.dtype} cannot be saved as JSON "
+            "(numbers, strings and bools can)"
+        )
+
+
+def _field_from_json(name: str, value: Any, dtype: str | None) -> Any:
+    arrays = name in _ARRAY_FIELDS or name in _LAYER_FIELDS or isinstance(value, list)
+    if value is None or (dtype is None and not arrays):
+        return value
+    if dtype is None:
+        raise ValueError("no dtype for the array in 'dtypes'")
+    if name in _LAYER_FIELDS:
+        if not isinstance(value, list):
+            raise ValueError(f"expected a list of per-layer arrays, got {type(value).__name__}")
+        return [np.asarray(layer, dtype=dtype) for layer in value]
+    if not isinstance(value, list):
+        if name in _ARRAY_FIELDS:
+            raise ValueError(f"expected a list, got {type(value).__name__}")
+        return np.dtype(dtype).type(value)  # a scalar intercept
+    return np.asarray(value, dtype=dtype)
+
+
+def _param_to_json(value: Any) -> tuple[Any, bool]:
+    """``value`` as JSON, and whether JSON holds it."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value, True
+    if isinstance(value, np.generic) and value.dtype.kind in "biufU":
+        return value.item(), True
+    if isinstance(value, (tuple, list)):
+        items = [_param_to_json(v) for v in value]
+        return [v for v, _ in items], all(kept for _, kept in items)
+    if isinstance(value, dict):
+        keys = [_param_to_json(k) for k in value]
+        items = [_param_to_json(v) for v in value.values()]
+        kept = all(k for _, k in [*keys, *items]) and all(not isinstance(k, list) for k, _ in keys)
+        return {str(k): v for (k, _), (v, _) in zip(keys, items)}, kept
+    return None, False
+
+
+def _params_to_json(params: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    out, not_saved = {}, []
+    for name, value in params.items():
+        out[name], kept = _param_to_json(value)
+        if not kept:
+            out[name] = None
+            not_saved.append(name)
+    return out, not_saved
+
+
+def _params_from_json(params: Any, classes: np.ndarray | None) -> dict[str, Any]:
+    if not isinstance(params, dict):
+        raise ValueError(f"params: expected a dict, got {type(params).__name__}")
+    out = {name: tuple(v) if isinstance(v, list) else v for name, v in params.items()}
+    weights = out.get("class_weight")
+    if isinstance(weights, dict) and classes is not None:  # JSON wrote the labels as text
+        labels = {str(label): label for label in classes.tolist()}
+        out["class_weight"] = {labels.get(k, k): w for k, w in weights.items()}
+    return out

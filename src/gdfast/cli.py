@@ -3,7 +3,8 @@
 ``gdfast demo`` fits the three methods on the data shipped with gdfast, prints
 a comparison table and writes ``gdfast-demo.png``, then races a linear model
 against a network on generated digits; ``gdfast fit FILE --target
-COLUMN`` fits a CSV, ``.npy`` or ``.npz`` file; ``gdfast bench`` races gdfast
+COLUMN`` fits a CSV, ``.npy`` or ``.npz`` file; ``gdfast predict MODEL DATA``
+predicts with the model ``gdfast fit --output`` saved; ``gdfast bench`` races gdfast
 against the NumPy loop and scikit-learn. Errors are one line on stderr and a
 non-zero exit status, never a traceback.
 """
@@ -11,7 +12,6 @@ non-zero exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -45,6 +45,7 @@ DEMO_HIDDEN_LAYERS = (64,)
 DEMO_NETWORK_EPOCHS = 10
 DEMO_PLOT = "gdfast-demo.png"
 PLOT_HINT = 'pip install "gdfast[plot]"'
+SHIPPED_DATA = Path(__file__).with_name("data")
 LEARNING_RATES = ("constant", "optimal", "invscaling", "adaptive", "exponential", "step", "cosine")
 
 
@@ -262,6 +263,52 @@ def _run_demo(args: argparse.Namespace) -> None:
 # --- fit ----------------------------------------------------------------------
 
 
+def find_data(name: str, prog: str) -> Path:
+    """The file ``name``; a bare file name not in the current folder is looked up
+    among the data sets shipped with gdfast (``gdfast/data/``), with a line on
+    stderr saying which file is used."""
+    path = Path(name)
+    if path.exists() or path.parent != Path("."):
+        return path
+    shipped = SHIPPED_DATA / path.name
+    if shipped.is_file():
+        print(
+            f"{prog}: {name} is not in the current folder; using the one shipped with gdfast: "
+            f"{shipped}",
+            file=sys.stderr,
+        )
+        return shipped
+    return path
+
+
+def _check_file(path: Path, data: bool = True) -> None:
+    if not path.exists():
+        hint = ""
+        if data and path.parent == Path("."):
+            names = sorted(p.name for p in SHIPPED_DATA.iterdir() if p.is_file())
+            hint = f" (nor among the data shipped with gdfast: {', '.join(names)})"
+        raise OSError(f"{path}: no such file{hint}")
+    if path.is_dir():
+        raise OSError(f"{path}: is a directory, expected a file")
+
+
+def _load_arrays(path: Path) -> np.ndarray | dict[str, np.ndarray]:
+    """A .npy file's array, or a .npz file's arrays by name."""
+    suffix = path.suffix.lower()
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if suffix == ".npy":
+            return np.asarray(loaded)
+        with loaded as archive:
+            return {name: archive[name] for name in archive.files}
+    except Exception as exc:  # a bad header, a broken zip, pickled objects ...
+        raise ValueError(f"{path.name}: not a readable {suffix} file ({_one_line(exc)})") from exc
+
+
+def _is_csv(path: Path) -> bool:
+    return path.suffix.lower() not in (".npy", ".npz")
+
+
 def load_table(
     path: Path, target: str | None, delimiter: str = ","
 ) -> tuple[np.ndarray, np.ndarray, list[str], str]:
@@ -272,25 +319,99 @@ def load_table(
     (an integer). ``.npz``: arrays ``X`` and ``y`` (``target`` names another
     array for y), or a single 2-D array read as ``.npy``.
     """
-    if not path.exists():
-        raise OSError(f"{path}: no such file")
-    if path.is_dir():
-        raise OSError(f"{path}: is a directory, expected a file")
-    suffix = path.suffix.lower()
-    if suffix not in (".npy", ".npz"):
+    _check_file(path)
+    if _is_csv(path):
         return _read_csv(path, target, delimiter)
-    try:
-        loaded = np.load(path, allow_pickle=False)
-        if suffix == ".npy":
-            table = np.asarray(loaded)
-        else:
-            with loaded as archive:
-                arrays = {name: archive[name] for name in archive.files}
-    except Exception as exc:  # a bad header, a broken zip, pickled objects ...
-        raise ValueError(f"{path.name}: not a readable {suffix} file ({_one_line(exc)})") from exc
-    if suffix == ".npy":
-        return _split_array(table, target, path.name)
+    arrays = _load_arrays(path)
+    if isinstance(arrays, np.ndarray):
+        return _split_array(arrays, target, path.name)
     return _from_npz(arrays, target, path.name)
+
+
+def _csv_fields(line: str, delimiter: str) -> list[str]:
+    """A line's fields as np.genfromtxt splits them (after a '#', a comment)."""
+    text = line.split("#", 1)[0].strip()
+    return [field.strip() for field in text.split(delimiter)] if text else []
+
+
+def _has_header(path: Path, delimiter: str) -> bool:
+    """Whether the first line holds a field that is not a number."""
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            fields = _csv_fields(line, delimiter)
+            if fields:
+                try:
+                    [float(field) for field in fields]
+                except ValueError:
+                    return True
+                return False
+    return True
+
+
+def _ragged_line(path: Path, delimiter: str) -> str | None:
+    """The first line whose number of fields differs from the first line's, described."""
+    with open(path, encoding="utf-8") as handle:
+        first = expected = 0
+        for number, line in enumerate(handle, 1):
+            count = len(_csv_fields(line, delimiter))
+            if not count:
+                continue
+            if not expected:
+                first, expected = number, count
+            elif count != expected:
+                return (
+                    f"line {number} has {count} fields, but line {first} has {expected}: "
+                    "every line needs the same number of fields"
+                )
+    return None
+
+
+def _csv_columns(path: Path, delimiter: str, header: bool = True) -> np.ma.MaskedArray:
+    """The CSV as a masked record array, one field a column: by the header's names,
+    or ``column 1``, ``column 2``, ... without a header. Ragged lines, a file
+    without data and missing values are one-line errors naming the line."""
+    names: Any = True
+    if not header:
+        with open(path, encoding="utf-8") as handle:
+            lines = (_csv_fields(line, delimiter) for line in handle)
+            names = [f"column {i + 1}" for i in range(len(next(filter(None, lines), [])))]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # an empty file: reported below, in one line
+            table = np.genfromtxt(
+                path,
+                delimiter=delimiter,
+                names=names,
+                dtype=None,
+                encoding="utf-8",
+                deletechars="",
+                replace_space=" ",
+                autostrip=True,
+                usemask=True,
+            )
+    except ValueError as exc:
+        ragged = _ragged_line(path, delimiter)
+        raise ValueError(f"{path.name}: {ragged or _one_line(exc)}") from None
+    table = np.ma.atleast_1d(table)
+    if not table.dtype.names or table.shape[0] == 0:
+        raise ValueError(f"{path.name}: no data rows" + (" under the header" if header else ""))
+    for name in table.dtype.names:
+        missing = np.ma.getmaskarray(table[name])
+        if missing.any():
+            row = int(np.argmax(missing)) + 1 + header  # 1-based, after the header
+            raise ValueError(f"{path.name}: column {name!r} has a missing value (line {row})")
+    return table
+
+
+def _numeric_columns(table: np.ma.MaskedArray, names: Sequence[str], source: str) -> np.ndarray:
+    for name in names:
+        if table.dtype[name].kind not in "biuf":
+            example = np.ma.getdata(table[name])[0]
+            raise ValueError(
+                f"{source}: column {name!r} is not numeric (e.g. {example!r}); "
+                "gdfast needs numeric features"
+            )
+    return np.column_stack([np.ma.getdata(table[name]).astype(np.float64) for name in names])
 
 
 def _read_csv(
@@ -298,23 +419,8 @@ def _read_csv(
 ) -> tuple[np.ndarray, np.ndarray, list[str], str]:
     if target is None:
         raise ValueError("--target: name the column to predict (a CSV needs it)")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # an empty file: reported below, in one line
-        table = np.genfromtxt(
-            path,
-            delimiter=delimiter,
-            names=True,
-            dtype=None,
-            encoding="utf-8",
-            deletechars="",
-            replace_space=" ",
-            autostrip=True,
-            usemask=True,
-        )
+    table = _csv_columns(path, delimiter)
     names = list(table.dtype.names or ())
-    table = np.ma.atleast_1d(table)
-    if not names or table.shape[0] == 0:
-        raise ValueError(f"{path.name}: no data rows under the header")
     if target not in names:
         raise ValueError(
             f"--target: no column {target!r} in {path.name}; its columns are {', '.join(names)}"
@@ -322,19 +428,7 @@ def _read_csv(
     features = [name for name in names if name != target]
     if not features:
         raise ValueError(f"{path.name}: no feature columns besides the target {target!r}")
-    for name in names:
-        missing = np.ma.getmaskarray(table[name])
-        if missing.any():
-            row = int(np.argmax(missing)) + 2  # 1-based, after the header
-            raise ValueError(f"{path.name}: column {name!r} has a missing value (line {row})")
-    for name in features:
-        if table.dtype[name].kind not in "biuf":
-            example = np.ma.getdata(table[name])[0]
-            raise ValueError(
-                f"{path.name}: column {name!r} is not numeric (e.g. {example!r}); "
-                "gdfast fit needs numeric features"
-            )
-    X = np.column_stack([np.ma.getdata(table[name]).astype(np.float64) for name in features])
+    X = _numeric_columns(table, features, path.name)
     return X, np.ma.getdata(table[target]), features, target
 
 
@@ -451,7 +545,7 @@ def _run_fit(args: argparse.Namespace) -> None:
         from .plotting import require_matplotlib
 
         require_matplotlib()  # before the fit, not after
-    path = Path(args.file)
+    path = find_data(args.file, "gdfast fit")
     X, y, names, target = load_table(path, args.target, args.delimiter)
     scaling = None
     if args.standardize:
@@ -478,16 +572,11 @@ def _run_fit(args: argparse.Namespace) -> None:
         )
     print(_summary(res, names, target, path.name, X.shape[0]))
     if args.output is not None:
-        model = {
-            "source": str(path),
-            "target": target,
-            "feature_names": names,
-            "standardize": scaling,
-            **res.to_dict(),
-        }
-        with open(args.output, "w", encoding="utf-8") as handle:
-            json.dump(model, handle, indent=2, default=str)
-        print(f"wrote {args.output}: the model as JSON")
+        from ._result import save_file
+
+        about = {"source": str(path), "target": target, "feature_names": names}
+        save_file(res, args.output, {**about, "standardize": scaling})
+        print(f"wrote {args.output}: the model as JSON (gdfast predict and FitResult.load read it)")
     if args.plot is not None:
         from matplotlib.figure import Figure
 
@@ -495,6 +584,98 @@ def _run_fit(args: argparse.Namespace) -> None:
         res.plot(ax=fig.subplots(), logy=True, label=f"{path.name}: {res.params['method']}")
         fig.savefig(args.plot, dpi=100)
         print(f"wrote {args.plot}: the cost per epoch")
+
+
+# --- predict ------------------------------------------------------------------
+
+
+def load_features(
+    path: Path, res: FitResult, about: dict[str, Any], delimiter: str = ","
+) -> np.ndarray:
+    """Read the features a saved model predicts from, as ``gdfast fit`` reads data.
+
+    CSV with a header: the columns named by the model's ``feature_names``
+    (others, such as the target, are ignored); without a header, or for a model
+    saved without feature names, every column in order. ``.npy``: a 2-D array
+    of the features, or of the features and the target column the model was
+    fitted with (``target`` ``"column K"``), which is dropped. ``.npz``: array
+    ``X``, or a single 2-D array read as ``.npy``.
+    """
+    _check_file(path)
+    names = about.get("feature_names")
+    if _is_csv(path):
+        header = _has_header(path, delimiter)
+        table = _csv_columns(path, delimiter, header)
+        columns = list(table.dtype.names or ())
+        if header and names is not None:
+            missing = [name for name in names if name not in columns]
+            if missing:
+                raise ValueError(
+                    f"{path.name}: no column {missing[0]!r}, which the model was fitted with "
+                    f"(its features: {', '.join(map(str, names))}; the file's columns: "
+                    f"{', '.join(columns)})"
+                )
+            columns = names
+        return _numeric_columns(table, columns, path.name)
+    arrays = _load_arrays(path)
+    if isinstance(arrays, dict):
+        if "X" not in arrays and len(arrays) != 1:
+            raise ValueError(
+                f"{path.name}: expected an array 'X' (or a single 2-D table); found "
+                f"{', '.join(arrays) or 'none'}"
+            )
+        arrays = arrays["X"] if "X" in arrays else next(iter(arrays.values()))
+    n_features = res.coef.shape[-1] if res.coefs is None else res.coefs[0].shape[0]
+    target = str(about.get("target", ""))
+    if arrays.ndim == 2 and arrays.shape[1] == n_features + 1 and target.startswith("column "):
+        return np.delete(arrays, int(target.split()[1]), axis=1)  # the target column, dropped
+    return arrays
+
+
+def _run_predict(args: argparse.Namespace) -> None:
+    import csv
+
+    from ._result import load_file
+
+    _check_file(Path(args.model), data=False)
+    res, about = load_file(args.model)
+    path = find_data(args.data, "gdfast predict")
+    X = load_features(path, res, about, args.delimiter)
+    scaling = about.get("standardize")
+    if scaling:
+        mean, scale = np.asarray(scaling["mean"]), np.asarray(scaling["scale"])
+        if X.ndim != 2 or X.shape[1] != mean.shape[0]:
+            raise ValueError(
+                f"{path.name}: has {X.shape[-1]} features, but the model was fitted with "
+                f"{mean.shape[0]}"
+            )
+        X = (X - mean) / scale
+    target = str(about.get("target") or "prediction")
+    if args.proba:
+        try:
+            values = res.predict_proba(X)
+        except AttributeError as exc:
+            raise CommandError(f"--proba: {exc}") from None
+    else:
+        values = res.predict(X)
+    if values.ndim == 1:
+        heads = [target]
+    elif res.classes is not None:
+        heads = [str(label) for label in res.classes.tolist()]
+    else:
+        heads = [f"{target} {j}" for j in range(values.shape[1])]
+    rows = [[str(v)] for v in values] if values.ndim == 1 else [list(map(str, r)) for r in values]
+    if args.output is None:
+        if values.ndim == 1:
+            print("\n".join(row[0] for row in rows))
+        else:
+            csv.writer(sys.stdout, lineterminator="\n").writerows([heads, *rows])
+        return
+    with open(args.output, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([heads, *rows])
+    what = "probabilities" if args.proba else "predictions"
+    columns = f"column {heads[0]}" if len(heads) == 1 else f"columns {', '.join(heads)}"
+    print(f"wrote {args.output}: {len(rows):,} {what}, {columns}")
 
 
 # --- bench --------------------------------------------------------------------
@@ -687,6 +868,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     fit_cmd.add_argument("--progress", action="store_true", help="a progress bar (needs tqdm)")
 
+    predict_cmd = commands.add_parser(
+        "predict",
+        help="predict with a model that 'gdfast fit --output' (or FitResult.save) wrote",
+        description="Load a model saved as JSON and print its predictions for a data file, one "
+        "a line (or write them as a CSV column with --output). The data are read as 'gdfast "
+        "fit' reads them: a CSV with a header supplies the columns the model was fitted with, "
+        "by name (others, such as the target, are ignored); a CSV without a header, a .npy "
+        "array or an .npz array X, the features in order. A model fitted with --standardize "
+        "scales the data as it was scaled.",
+    )
+    predict_cmd.add_argument("model", metavar="MODEL", help="the model's .json file")
+    predict_cmd.add_argument("data", metavar="DATA", help="a .csv, .npy or .npz file")
+    predict_cmd.add_argument(
+        "--output", "-o", metavar="CSV", help="write the predictions here, as a CSV column"
+    )
+    predict_cmd.add_argument(
+        "--proba",
+        action="store_true",
+        help="class probabilities (log_loss, modified_huber, softmax): one column a class",
+    )
+    predict_cmd.add_argument("--delimiter", default=",", help="the CSV delimiter (default ',')")
+
     bench_cmd = commands.add_parser(
         "bench",
         help="a quick race: gdfast against the NumPy loop and scikit-learn",
@@ -720,7 +923,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     def show_warning(message: Any, category: Any, *rest: Any, **kwargs: Any) -> None:
         print(f"{prog}: warning: {_one_line(message)}", file=sys.stderr)
 
-    run = {"demo": _run_demo, "fit": _run_fit, "bench": _run_bench}[args.command]
+    run = {"demo": _run_demo, "fit": _run_fit, "predict": _run_predict, "bench": _run_bench}[
+        args.command
+    ]
     with warnings.catch_warnings():
         warnings.showwarning = show_warning
         try:
