@@ -137,7 +137,7 @@ def _draw(
     diverged = result.stop_reason == "diverged"
     if diverged:
         label += " (diverged)"
-    if not len(ys):  # diverged in its first epoch: no finite loss to draw
+    if diverged and not len(ys):  # diverged in its first epoch: no finite loss to draw
         _mark_diverged(ax, result, x, None, None, label)
         return
     smooth = window is not None and window > 1 and len(ys) >= window
