@@ -136,3 +136,41 @@ def test_no_warnings_on_a_normal_plot(sgd_result):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         sgd_result.plot(x="update", logy=True).figure.canvas.draw()
+
+
+def test_per_update_label_names_both_series(sgd_result):
+    # issue 15: label= was ignored for x="update"
+    ax = sgd_result.plot(x="update", window=100, label="plain sgd")
+    assert labels(ax) == ["plain sgd: per update", "plain sgd: mean of the last 100 updates"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == labels(ax)
+    assert "plain sgd" in ax.get_title()
+
+
+def test_per_update_label_overlays_two_fits(sgd_result):
+    X, y = make_regression(n=500)
+    adam = gdfast.fit(
+        X, y, method="sgd", optimizer="adam", eta0=0.01, max_iter=4, tol=None,
+        record_updates=True, random_state=0,
+    )  # fmt: skip
+    _, ax = plt.subplots()
+    sgd_result.plot(ax=ax, x="update", window=1, label="sgd")  # window 1: the raw losses only
+    adam.plot(ax=ax, x="update", window=1, label="adam")
+    assert labels(ax) == ["sgd", "adam"]
+    np.testing.assert_array_equal(ax.get_lines()[1].get_ydata(), adam.update_losses)
+
+
+def test_a_fit_diverged_in_its_first_epoch_has_its_x_on_the_top_edge():
+    X, y = make_regression(n=200)
+    with pytest.warns(RuntimeWarning, match="diverged"):  # max_iter=1: it ran one epoch
+        res = gdfast.fit(X, y, method="sgd", eta0=10.0, max_iter=1, record_updates=True)
+    assert res.stop_reason == "diverged" and res.n_epochs == 0  # nothing finite to draw
+    for x, at in [("epoch", 1), ("update", 1), ("time", res.elapsed)]:
+        ax = res.plot(x=x, logy=True)
+        (mark,) = ax.get_lines()
+        assert mark.get_marker() == "x" and mark.get_label() == "sgd, eta0=10 (diverged)"
+        assert list(mark.get_xdata()) == [at] and list(mark.get_ydata()) == [1.0]
+        # y in axes units: 1.0 is the top edge, whatever the loss axis shows
+        assert mark.get_transform() == ax.get_xaxis_transform()
+        assert ax.get_title().endswith("(diverged in epoch 1)")
+        assert "no finite loss" in " ".join(t.get_text() for t in ax.texts)
+        ax.figure.canvas.draw()

@@ -126,13 +126,13 @@ def test_record_updates_and_moving_average(regression):
         res.moving_average(0)
 
 
-def test_moving_average_uses_epochs_without_recorded_updates(regression):
+def test_moving_average_without_recorded_updates_says_to_record_them(regression):
+    # issue 15: an error, not the epoch losses quietly averaged in their place
     X, y = regression
     res = gdfast.fit(X, y, max_iter=5, tol=None)
     assert res.update_losses is None
-    np.testing.assert_allclose(
-        res.moving_average(2), (res.loss_history[1:] + res.loss_history[:-1]) / 2
-    )
+    with pytest.raises(ValueError, match=r"moving_average .*record_updates=True"):
+        res.moving_average(2)
 
 
 def test_sample_weight_zero_drops_samples():

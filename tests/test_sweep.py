@@ -247,3 +247,99 @@ class TestPlot:
         np.testing.assert_array_equal(
             ax.get_lines()[0].get_xdata(), sweep.results[0.01].epoch_times
         )
+
+
+def standardized_diabetes():
+    datasets = pytest.importorskip("sklearn.datasets")
+    X, y = datasets.load_diabetes(return_X_y=True)
+    return (X - X.mean(axis=0)) / X.std(axis=0), y
+
+
+def hand_batch_losses(X, y, eta0, n_epochs):
+    """Full-batch descent on the mean squared error, by hand: the loss at the
+    weights each epoch begins with (what gdfast records for method="batch")."""
+    Xb = np.hstack([X, np.ones((len(X), 1))])
+    w = np.zeros(Xb.shape[1])
+    losses = []
+    for _ in range(n_epochs):
+        residual = Xb @ w - y
+        losses.append(0.5 * np.mean(residual**2))
+        w -= eta0 * Xb.T @ residual / len(y)
+    return np.array(losses)
+
+
+def table_row(sweep, eta0):
+    rows = sweep.table().splitlines()[2 : 2 + len(sweep.results)]
+    (row,) = [r[1:].split() for r in rows if float(r[1:].split()[0]) == eta0]
+    return row
+
+
+class TestDivergedRuns:
+    """Issue 15: a diverged fit's curve is drawn to its last finite epoch and ends in
+    an 'x'; its table row says how many epochs it ran and that it diverged."""
+
+    @pytest.fixture(autouse=True)
+    def agg(self):
+        matplotlib = pytest.importorskip("matplotlib")
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        yield
+        plt.close("all")
+
+    def test_batch_at_eta0_10_on_standardized_data(self):
+        X, y = standardized_diabetes()
+        with pytest.warns(RuntimeWarning, match="eta0=10"):
+            sweep = gdfast.sweep(X, y, eta0=[10.0, 0.1], method="batch", max_iter=50, tol=None)
+        # by hand: the epoch whose loss first exceeds 10,000 times the first epoch's
+        # diverges; the epochs before it are kept
+        hand = hand_batch_losses(X, y, 10.0, 10)
+        diverging = int(np.argmax(hand > 1e4 * hand[0])) + 1
+        assert diverging == 3  # 1.45e4, 2.41e6, 2.25e9 (> 1.45e8)
+        kept = hand[: diverging - 1]
+
+        epochs, updates, final, stop_reason = table_row(sweep, 10.0)[1:5]
+        assert (int(epochs), int(updates)) == (diverging, diverging - 1)
+        assert (final, stop_reason) == ("-", "diverged")
+        assert sweep.table().splitlines()[-1].startswith("diverged: the epochs include")
+
+        ax = sweep.plot()
+        curve, mark = ax.get_lines()[:2]  # eta0=10 is drawn first: its curve, then its 'x'
+        assert curve.get_label() == "eta0=10 (diverged)"
+        np.testing.assert_array_equal(curve.get_xdata(), np.arange(1, diverging))
+        np.testing.assert_allclose(curve.get_ydata(), kept, rtol=1e-9)
+        assert mark.get_marker() == "x" and mark.get_color() == curve.get_color()
+        assert list(mark.get_xdata()) == [diverging - 1]
+        assert mark.get_ydata()[0] == pytest.approx(kept[-1], rel=1e-9)
+        assert mark.get_transform() == ax.transData  # on the curve, not on the edge
+
+    def test_a_rate_that_diverges_in_its_first_epoch(self, data):
+        X, y = data
+        with pytest.warns(RuntimeWarning, match="eta0=10"):
+            sweep = gdfast.sweep(
+                X, y, eta0=[10.0, 0.01], method="sgd", max_iter=2, tol=None,
+                record_updates=True, random_state=0,
+            )  # fmt: skip
+        res = sweep.results[10.0]
+        assert res.stop_reason == "diverged" and res.n_epochs == 0  # epoch 1 not finite
+        assert table_row(sweep, 10.0)[1:5] == ["1", "0", "-", "diverged"]
+
+        for x in ("epoch", "update"):
+            ax = sweep.plot(x=x)
+            first, *others = ax.get_lines()
+            # no finite loss: only its 'x', on the top edge at epoch (update) 1, in the legend
+            assert first.get_marker() == "x" and first.get_label() == "eta0=10 (diverged)"
+            assert list(first.get_xdata()) == [1] and list(first.get_ydata()) == [1.0]
+            assert first.get_transform() == ax.get_xaxis_transform()
+            legend = [t.get_text() for t in ax.get_legend().get_texts()]
+            assert legend == ["eta0=10 (diverged)", "eta0=0.01 (best)"]
+            assert [line.get_label() for line in others] == ["eta0=0.01 (best)"]
+        # per update, the window suits the 4,000 updates of the fit that ran (100),
+        # not the diverged fit's none
+        assert len(others[0].get_ydata()) == 4000 - 100 + 1
+
+    def test_per_update_without_recorded_updates_is_an_error(self, data):
+        X, y = data
+        sweep = gdfast.sweep(X, y, eta0=[0.01, 0.001], max_iter=2, random_state=0)
+        with pytest.raises(ValueError, match="record_updates=True"):
+            sweep.plot(x="update")

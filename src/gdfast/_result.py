@@ -198,25 +198,44 @@ class FitResult:
         """The trailing mean of the last ``window`` update losses.
 
         Reads the trend through SGD's noise (windows of 10, 100 or 1,000 updates
-        are the classic advice). Uses ``update_losses`` when the fit recorded
-        them (``record_updates=True``), else ``loss_history``.
+        are the classic advice). It needs the loss of every update, which a fit
+        keeps only with ``record_updates=True``; without them it raises a
+        ``ValueError`` rather than quietly average the epoch losses
+        (``loss_history``) instead, a different and much shorter series.
 
         Parameters
         ----------
         window : int
-            Number of values averaged, >= 1.
+            Number of update losses averaged, >= 1.
 
         Returns
         -------
-        ndarray of shape (len(values) - window + 1,)
+        ndarray of shape (n_updates - window + 1,)
+
+        Raises
+        ------
+        ValueError
+            When the fit did not record its updates (fit with
+            ``record_updates=True``), or ``window`` is not an int from 1 to
+            the number of recorded updates.
+
+        Examples
+        --------
+        >>> import numpy as np, gdfast
+        >>> X = np.random.default_rng(0).normal(size=(1000, 3))
+        >>> res = gdfast.fit(X, X @ [1.0, 2.0, 3.0], method="sgd", record_updates=True,
+        ...                  max_iter=2, tol=None, random_state=0)
+        >>> res.moving_average(100).shape  # 2,000 updates
+        (1901,)
         """
+        from .plotting import recorded_update_losses, trailing_mean
+
         if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
             raise ValueError(f"window: expected an int >= 1, got {window!r}")
-        values = self.update_losses if self.update_losses is not None else self.loss_history
+        values = recorded_update_losses(self, "moving_average")
         if window > len(values):
             raise ValueError(f"window: {window} is longer than the {len(values)} recorded losses")
-        sums = np.cumsum(np.concatenate([[0.0], values]))
-        return (sums[window:] - sums[:-window]) / window
+        return trailing_mean(values, window)
 
     def plot(
         self,
@@ -231,8 +250,9 @@ class FitResult:
 
         The classic check of a descent: if the curve does not fall, lower
         ``eta0``. Per update (SGD's noisy losses) the trailing mean of the last
-        ``window`` updates is drawn over the raw losses. A diverged fit is
-        marked with an 'x' at its last finite loss. Needs matplotlib
+        ``window`` updates is drawn over the raw losses. A diverged fit's curve
+        ends in an 'x' at its last finite loss (on the top edge of the axes
+        when it diverged in its first epoch). Needs matplotlib
         (``pip install "gdfast[plot]"``), imported on first use.
 
         Parameters
@@ -243,7 +263,8 @@ class FitResult:
         x : {"epoch", "time", "update"}, default="epoch"
             The horizontal axis: epochs (``loss_history``), seconds since the
             fit began (``epoch_times``), or updates (``update_losses``: fit
-            with ``record_updates=True``).
+            with ``record_updates=True``; without it, a ValueError rather
+            than the epoch losses in their place).
         window : int, optional
             Also draw the trailing mean of the last ``window`` losses (10, 100
             or 1,000 updates is the classic advice). Per update it defaults to
@@ -252,7 +273,10 @@ class FitResult:
         logy : bool, default=False
             A logarithmic loss axis.
         label : str, optional
-            The curve's legend label; default ``"<method>, eta0=<eta0>"``.
+            The curve's legend label; default ``"<method>, eta0=<eta0>"``. With
+            a trailing mean drawn over the raw losses, the legend names both
+            after it (``"<label>: per update"``, ``"<label>: mean of the last
+            100 updates"``); unlabelled, just ``"per update"`` and the mean.
 
         Returns
         -------
@@ -266,7 +290,7 @@ class FitResult:
             When matplotlib is not installed.
         ValueError
             For an unknown ``x``, a bad ``window``, or ``x="update"`` without
-            recorded updates.
+            recorded updates (fit with ``record_updates=True``).
         """
         from .plotting import plot_result
 

@@ -15,6 +15,7 @@ from ._api import _check_params, default_params, fit
 from ._result import FitResult
 from ._threads import get_num_threads
 from ._validation import check_float, check_int, check_X, is_sparse
+from .plotting import epochs_run
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -67,6 +68,10 @@ class SweepResult:
     def table(self) -> str:
         """The fits side by side: epochs, updates, final loss, stop reason, time.
 
+        A diverged fit's row counts the epoch that diverged among its epochs
+        (``n_epochs + 1``: that epoch ran, but its updates were undone, so the
+        updates column leaves them out) and has no final loss.
+
         Returns
         -------
         str
@@ -81,7 +86,7 @@ class SweepResult:
             rows.append(
                 (
                     f"{eta:g}",
-                    str(res.n_epochs),
+                    str(epochs_run(res)),
                     f"{res.n_updates:,}",
                     final,
                     res.stop_reason,
@@ -101,6 +106,8 @@ class SweepResult:
             lines.append("every fit diverged: try smaller learning rates")
         else:
             lines.append("* best: the lowest final loss among the fits that did not diverge")
+        if self.diverged:
+            lines.append("diverged: the epochs include the one that diverged, the updates do not")
         return "\n".join(lines)
 
     def plot(
@@ -112,8 +119,10 @@ class SweepResult:
     ) -> Axes:
         """All the cost curves overlaid, one per learning rate.
 
-        A diverged fit has ``(diverged)`` in its legend label and an 'x' at its
-        last finite loss; the best has ``(best)``. Needs matplotlib.
+        A diverged fit has ``(diverged)`` in its legend label and its curve
+        ends in an 'x' at its last finite loss (one that diverged in its first
+        epoch has no finite loss: its 'x' sits on the top edge of the axes);
+        the best has ``(best)``. Needs matplotlib.
 
         Parameters
         ----------

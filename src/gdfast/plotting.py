@@ -72,19 +72,33 @@ def _check_window(window: Any) -> None:
         raise ValueError(f"window: expected None or an int >= 1, got {window!r}")
 
 
-def _trailing_mean(values: np.ndarray, window: int) -> np.ndarray:
+def trailing_mean(values: np.ndarray, window: int) -> np.ndarray:
+    """The mean of each ``window`` consecutive values, of length ``len(values) - window + 1``."""
     sums = np.cumsum(np.concatenate([[0.0], values]))
     return (sums[window:] - sums[:-window]) / window
+
+
+def recorded_update_losses(result: FitResult, what: str) -> np.ndarray:
+    """The loss of every update, as floats; a ValueError that says to pass
+    ``record_updates=True`` when the fit kept only its epoch losses."""
+    if result.update_losses is None:
+        raise ValueError(
+            f"{what} needs the loss of every update, which this fit did not record: "
+            "fit with record_updates=True (loss_history holds the epoch losses)"
+        )
+    return np.asarray(result.update_losses, dtype=float)
+
+
+def epochs_run(result: FitResult) -> int:
+    """The epochs a fit ran: ``n_epochs``, and for a diverged fit also the
+    epoch that diverged (its updates undone, so not in ``n_epochs``)."""
+    return result.n_epochs + (result.stop_reason == "diverged")
 
 
 def _series(result: FitResult, x: str) -> tuple[np.ndarray, np.ndarray]:
     """(x values, losses) of one curve."""
     if x == "update":
-        if result.update_losses is None:
-            raise ValueError(
-                "x='update' needs the loss of every update: fit with record_updates=True"
-            )
-        losses = np.asarray(result.update_losses, dtype=float)
+        losses = recorded_update_losses(result, "x='update'")
         return np.arange(1, len(losses) + 1), losses
     losses = np.asarray(result.loss_history, dtype=float)
     xs = result.epoch_times if x == "time" else np.arange(1, len(losses) + 1)
@@ -100,25 +114,38 @@ def _ylabel(results: Iterable[FitResult]) -> str:
 
 
 def _draw(
-    ax: Axes, result: FitResult, x: str, window: int | None, label: str, *, single: bool
+    ax: Axes,
+    result: FitResult,
+    x: str,
+    window: int | None,
+    label: str,
+    *,
+    single: bool,
+    named: bool = False,
 ) -> None:
     """One fit's curve: its losses and, with a window (always per update),
     their trailing mean; an 'x' at the last finite loss of a diverged fit.
 
     ``single``: the only fit on the axes, so the legend names the two series
-    ("per update", "mean of the last 100 updates"); otherwise it names the fit,
-    and per update only the trailing mean is drawn.
+    ("per update", "mean of the last 100 updates", after the fit's ``label``
+    when it is ``named`` by the caller); otherwise it names the fit, and per
+    update only the trailing mean is drawn.
     """
     xs, ys = _series(result, x)
     if window is None and x == "update":
         window = default_window(len(ys))
-    if result.stop_reason == "diverged":
+    diverged = result.stop_reason == "diverged"
+    if diverged:
         label += " (diverged)"
+    if diverged and not len(ys):  # diverged in its first epoch: no finite loss to draw
+        _mark_diverged(ax, result, x, None, None, label)
+        return
     smooth = window is not None and window > 1 and len(ys) >= window
     unit = "updates" if x == "update" else "epochs"
+    prefix = f"{label}: " if single and named else ""
     color = None
     if single or not smooth or x != "update":
-        raw_label = label if not smooth else f"per {unit[:-1]}" if single else "_nolegend_"
+        raw_label = label if not smooth else f"{prefix}per {unit[:-1]}" if single else "_nolegend_"
         (line,) = ax.plot(
             xs,
             ys,
@@ -133,23 +160,35 @@ def _draw(
         assert window is not None
         (line,) = ax.plot(
             xs[window - 1 :],
-            _trailing_mean(ys, window),
+            trailing_mean(ys, window),
             color=color,
-            label=f"mean of the last {window} {unit}" if single else label,
+            label=f"{prefix}mean of the last {window} {unit}" if single else label,
         )
         color = line.get_color()
-    if result.stop_reason == "diverged":
-        # where it stopped: the last finite loss (nothing to mark if epoch 1 diverged)
-        ax.plot(
-            xs[-1:],
-            ys[-1:],
-            marker="x",
-            markersize=10,
-            markeredgewidth=2,
-            linestyle="none",
-            color=color,
-            label="_nolegend_",
-        )
+    if diverged:
+        _mark_diverged(ax, result, x, (xs[-1], ys[-1]), color, "_nolegend_")
+
+
+def _mark_diverged(
+    ax: Axes,
+    result: FitResult,
+    x: str,
+    last: tuple[float, float] | None,
+    color: Any,
+    label: str,
+) -> None:
+    """The 'x' where a diverged fit stopped: at its ``last`` finite loss, or,
+    when it diverged in its first epoch, on the top edge of the axes above
+    where it stopped (epoch 1, its seconds, update 1), with the fit's label."""
+    style = dict(marker="x", markersize=10, markeredgewidth=2, linestyle="none", color=color)
+    if last is not None:
+        ax.plot([last[0]], [last[1]], label=label, **style)
+        return
+    where = {"epoch": epochs_run(result), "time": result.elapsed, "update": result.n_updates + 1}
+    # x in data units, y in axes units: 1 is the top edge whatever the losses' scale
+    ax.plot(
+        [where[x]], [1.0], transform=ax.get_xaxis_transform(), clip_on=False, label=label, **style
+    )
 
 
 def _finish(ax: Axes, x: str, results: Iterable[FitResult], logy: bool) -> None:
@@ -193,13 +232,21 @@ def plot_result(
     new = ax is None
     if ax is None:
         ax = new_axes()
+    named = label is not None
     if label is None:
         label = f"{result.params.get('method')}, eta0={result.params.get('eta0', 0):g}"
-    _draw(ax, result, x, window, label, single=True)
+    _draw(ax, result, x, window, label, single=True, named=named)
     _finish(ax, x, [result], logy)
+    if result.stop_reason == "diverged" and not len(_series(result, x)[1]):
+        ax.text(0.5, 0.5, "diverged in its first epoch: no finite loss to draw; lower eta0",
+                transform=ax.transAxes, ha="center", va="center")  # fmt: skip
     if new:
         what = "gdfast.minimize" if result.params.get("loss") == "custom" else "gdfast.fit"
-        ax.set_title(f"{what}: {label} ({result.stop_reason}, {result.n_epochs} epochs)")
+        if result.stop_reason == "diverged":
+            stopped = f"diverged in epoch {epochs_run(result)}"
+        else:
+            stopped = f"{result.stop_reason}, {result.n_epochs} epochs"
+        ax.set_title(f"{what}: {label} ({stopped})")
     if len(ax.get_lines()) > 1 or result.stop_reason == "diverged" or not new:
         ax.legend()
     return ax
@@ -216,7 +263,9 @@ def plot_curves(
     """Several fits' cost curves overlaid, one colour each, labelled by the keys.
 
     Per update (``x="update"``) only the trailing means are drawn. A diverged
-    fit has ``(diverged)`` in its label and an 'x' at its last finite loss.
+    fit has ``(diverged)`` in its label and its curve ends in an 'x' at its
+    last finite loss; one that diverged in its first epoch has no finite loss,
+    so its 'x' sits on the top edge of the axes, at epoch 1.
 
     Parameters
     ----------
@@ -226,7 +275,7 @@ def plot_curves(
         Where to draw; a new figure when None.
     x : {"epoch", "time", "update"}, default="epoch"
         The horizontal axis: epochs, seconds, or updates (needs
-        ``record_updates=True``).
+        ``record_updates=True``: a ValueError otherwise).
     window : int, optional
         Draw the trailing mean of this many losses; per update, by default
         the largest of 1,000, 100 and 10 that is at most a tenth of them.
@@ -244,7 +293,9 @@ def plot_curves(
     if ax is None:
         ax = new_axes()
     if window is None and x == "update":  # one window for every curve
-        n = min(len(_series(result, x)[1]) for result in results.values())
+        # sized by the fits that did not diverge (one that diverged early has few updates)
+        finished = [r for r in results.values() if r.stop_reason != "diverged"]
+        n = min(len(_series(result, x)[1]) for result in finished or results.values())
         window = default_window(n)
     for label, result in results.items():
         _draw(ax, result, x, window, label, single=False)
