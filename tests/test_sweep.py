@@ -198,16 +198,19 @@ def test_progress_is_one_bar_over_the_fits(data, capsys):
     assert "4/4" in err and "fit" in err and "epoch" not in err
 
 
+@pytest.fixture
+def agg():
+    """matplotlib on the Agg backend, every figure closed after the test."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    yield
+    plt.close("all")
+
+
+@pytest.mark.usefixtures("agg")
 class TestPlot:
-    @pytest.fixture(autouse=True)
-    def agg(self):
-        matplotlib = pytest.importorskip("matplotlib")
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        yield
-        plt.close("all")
-
     def test_all_curves_overlaid_best_and_diverged_marked(self, data):
         X, y = data
         with pytest.warns(RuntimeWarning):
@@ -274,18 +277,10 @@ def table_row(sweep, eta0):
     return row
 
 
+@pytest.mark.usefixtures("agg")
 class TestDivergedRuns:
     """Issue 15: a diverged fit's curve is drawn to its last finite epoch and ends in
     an 'x'; its table row says how many epochs it ran and that it diverged."""
-
-    @pytest.fixture(autouse=True)
-    def agg(self):
-        matplotlib = pytest.importorskip("matplotlib")
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        yield
-        plt.close("all")
 
     def test_batch_at_eta0_10_on_standardized_data(self):
         X, y = standardized_diabetes()
