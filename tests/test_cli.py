@@ -178,6 +178,20 @@ def test_fit_npy_and_npz(tmp_path):
         np.testing.assert_allclose(coef, [2.0, 1.0], atol=1e-3)
 
 
+def test_fit_eta0_auto_steps_one_over_the_largest_curvature(tmp_path):
+    X = np.random.default_rng(0).normal(size=(300, 3)) * [1.0, 5.0, 0.2]
+    y = X @ [1.0, -2.0, 0.5] + 3.0
+    write_csv(tmp_path / "data.csv", X, y, ["a", "b", "c"])
+    args = ["fit", "data.csv", "--target", "price k", "--method", "batch", "--eta0", "auto"]
+    out = run(*args, "--max-iter", "3000", "--output", "model.json", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    A = np.column_stack([X, np.ones(len(X))])
+    L = np.linalg.eigvalsh(A.T @ A / len(X)).max()
+    model = json.loads((tmp_path / "model.json").read_text())
+    assert model["params"]["eta0"] == pytest.approx(1 / L, rel=1e-3)
+    np.testing.assert_allclose(model["coef"], [1.0, -2.0, 0.5], atol=1e-3)
+
+
 @pytest.mark.parametrize(
     "args, words",
     [
@@ -201,6 +215,8 @@ def test_fit_npy_and_npz(tmp_path):
         (["predict", "model.json", "data.csv", "--proba"], ["--proba", "log_loss"]),
         (["predict", "model.json"], ["DATA"]),
         (["demo", "--max-iter", "0"], ["--max-iter"]),
+        (["fit", "data.csv", "--target", "c", "--eta0", "fast"], ["--eta0", "'auto'"]),
+        (["fit", "data.csv", "--target", "c", "--eta0", "auto"], ["eta0", "method='batch'"]),
     ],
 )
 def test_errors_are_one_line_and_nonzero(tmp_path, args, words):

@@ -38,6 +38,7 @@ from ._schedules import (
     optimal_t0,
     update_eta,
 )
+from ._step import auto_eta0, check_auto_eta0
 from ._threads import get_num_threads
 from ._validation import (
     CLASSIFICATION_LOSSES,
@@ -72,7 +73,7 @@ def fit(
     batch_size: int = 32,
     optimizer: str = "sgd",
     learning_rate: str | Callable[[int], float] = "constant",
-    eta0: float = 0.01,
+    eta0: float | str = 0.01,
     power_t: float = 0.25,
     decay_rate: float = 0.9,
     step_size: int = 10,
@@ -159,8 +160,14 @@ def fit(
         stops below 1e-6), ``"exponential"`` (eta0 decay_rate^e), ``"step"``
         (eta0 decay_rate^(e // step_size)), ``"cosine"`` (from eta0 down to
         eta_min over max_iter epochs), or a callable ``epoch -> eta``.
-    eta0 : float, default=0.01
-        The initial learning rate (> 0; unused by ``"optimal"``).
+    eta0 : float or "auto", default=0.01
+        The initial learning rate (> 0; unused by ``"optimal"``). ``"auto"``, for
+        ``method="batch"`` on a linear model with a smooth loss (not hinge,
+        perceptron, epsilon_insensitive): the step 1 / L, L the objective's largest
+        curvature from power iteration on X (the loss's largest second derivative
+        times the largest eigenvalue of ``[X 1]^T diag(sample_weight) [X 1] / n``,
+        plus the L2 penalty), below which batch descent lowers the loss every
+        epoch; ``result.params["eta0"]`` holds the step it chose.
     power_t : float, default=0.25
         Exponent of ``"invscaling"``.
     decay_rate : float, default=0.9
@@ -354,7 +361,13 @@ def _check_params(params: dict[str, Any]) -> dict[str, Any]:
                 "and its biases (fit_intercept=True)"
             )
     # scikit-learn's rule: "optimal" ignores eta0, every other schedule starts from it
+    auto_step = isinstance(p["eta0"], str) and p["eta0"] == "auto"
+    if auto_step:
+        check_auto_eta0(p)
+        p["eta0"] = 1.0  # checked as a number; run_fit sets it from the data
     check_descent_params(p, eta0_may_be_zero=p["learning_rate"] == "optimal")
+    if auto_step:
+        p["eta0"] = "auto"
     for name in ("alpha", "epsilon"):
         p[name] = check_float(name, p[name], non_negative=True)
     p["l1_ratio"] = check_float("l1_ratio", p["l1_ratio"], non_negative=True)
@@ -627,6 +640,11 @@ class TrainingState:
         coef_init: Any = None,
         intercept_init: Any = None,
     ) -> None:
+        if p["eta0"] == "auto":  # run_fit sets it from the data before a state exists
+            raise ValueError(
+                "eta0: 'auto' is gdfast.fit's (method='batch'); the estimators take a number "
+                "as scikit-learn's do"
+            )
         self.n_features = n_features
         self.dtype = dtype
         self.classes = classes
@@ -847,9 +865,18 @@ def run_fit(
         y_enc, classes, n_outputs = y_raw, X.classes, X.n_outputs
     else:
         y_enc, classes, n_outputs = _encode_targets(y_raw, p["loss"], dtype, classes, network)
+    sw = check_sample_weight(sample_weight, n_samples, dtype)
+    if p["eta0"] == "auto":
+        if chunked:
+            raise ValueError("eta0: 'auto' is not available on dask arrays; give a number")
+        per_class = (
+            None
+            if p["class_weight"] is None or classes is None
+            else _class_weights(p["class_weight"], classes, y_raw)
+        )
+        p["eta0"] = auto_eta0(X, sw, p, per_class)
     if state is None:
         state = TrainingState(p, n_features, dtype, classes, n_outputs, coef_init, intercept_init)
-    sw = check_sample_weight(sample_weight, n_samples, dtype)
     config = state.config
     config["class_weight"] = None
     if chunked:

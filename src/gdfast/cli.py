@@ -766,6 +766,15 @@ def _tol(text: str) -> float | str:
         raise argparse.ArgumentTypeError(f"expected a number or 'none', got {text!r}") from None
 
 
+def _eta0(text: str) -> float | str:
+    if text.lower() == "auto":
+        return "auto"
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'auto', got {text!r}") from None
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with its usage errors as one line on stderr."""
 
@@ -846,7 +855,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SCHEDULE",
         help=f"{', '.join(LEARNING_RATES)} (default constant)",
     )
-    fit_cmd.add_argument("--eta0", type=float, help="the (initial) learning rate (default 0.01)")
+    fit_cmd.add_argument(
+        "--eta0",
+        type=_eta0,
+        help="the (initial) learning rate (default 0.01), or 'auto' with --method batch: "
+        "1 / the largest curvature",
+    )
     fit_cmd.add_argument(
         "--penalty", choices=("none", "l2", "l1", "elasticnet"), help="(default none)"
     )
