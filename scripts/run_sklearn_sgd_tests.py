@@ -55,7 +55,8 @@ def main() -> int:
         target.write_text(text)
         done = subprocess.run(
             [sys.executable, "-m", "pytest", str(target), "-q", "-p", "no:cacheprovider",
-             "-o", "addopts=", "-p", "sklearn.conftest", "-k", ONE_CLASS_SVM, "-rfE", *sys.argv[1:]],
+             "-o", "addopts=", "-p", "sklearn.conftest",  # its fixtures (global_random_seed)
+             "-k", ONE_CLASS_SVM, "-rfE", *sys.argv[1:]],
             capture_output=True, text=True, cwd=tmp, env=_environment(),
         )  # fmt: skip
     print(done.stdout[-12000:])

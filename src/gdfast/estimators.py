@@ -36,6 +36,7 @@ from joblib import effective_n_jobs
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
@@ -46,6 +47,7 @@ from ._api import (
     TrainingState,
     compiled_epoch,
     default_params,
+    random_state_of,
     run_fit,
 )
 from ._losses import predict_proba_from_scores
@@ -57,10 +59,43 @@ __all__ = ["GDClassifier", "GDRegressor"]
 # parameters of the estimators that gdfast.fit does not take
 _ESTIMATOR_ONLY = ("warm_start", "n_jobs")
 _PROBA_LOSSES = ("log_loss", "modified_huber", "softmax")
+_DEFAULT_EPSILON = 0.1
+# scikit-learn's tables of its losses (``SGDRegressor.loss_functions``,
+# ``SGDClassifier.loss_functions``): name -> (the loss gdfast computes, its constant:
+# the hinge's threshold or the default epsilon). gdfast's "softmax" is not in them.
+_REGRESSION_LOSS_FUNCTIONS: dict[str, tuple[Any, ...]] = {
+    "squared_error": ("squared_error",),
+    "huber": ("huber", _DEFAULT_EPSILON),
+    "epsilon_insensitive": ("epsilon_insensitive", _DEFAULT_EPSILON),
+    "squared_epsilon_insensitive": ("squared_epsilon_insensitive", _DEFAULT_EPSILON),
+}
+_CLASSIFICATION_LOSS_FUNCTIONS: dict[str, tuple[Any, ...]] = {
+    "hinge": ("hinge", 1.0),
+    "squared_hinge": ("squared_hinge", 1.0),
+    "perceptron": ("hinge", 0.0),
+    "log_loss": ("log_loss",),
+    "modified_huber": ("modified_huber",),
+    **_REGRESSION_LOSS_FUNCTIONS,
+}
+_OVERFLOW = (  # scikit-learn's words
+    "Floating-point under-/overflow occurred at epoch #{epoch}. Scaling input data with "
+    "StandardScaler or MinMaxScaler might help."
+)
 
 
 def _dense(coef: Any) -> Any:
     return coef.toarray() if sparse.issparse(coef) else coef
+
+
+def _squares_overflow(X: Any) -> bool:
+    """Whether the square of X's largest value overflows its dtype: a sample's
+    ``x @ x`` may then be infinite, and no learning rate keeps the first step's
+    decision values finite; only scaling the data helps."""
+    values = X.data if sparse.issparse(X) else np.asarray(X)
+    if values.size == 0:
+        return False
+    with np.errstate(over="ignore"):
+        return not np.isfinite(np.max(np.abs(values)) ** 2)
 
 
 class _GDBase(BaseEstimator):
@@ -88,6 +123,13 @@ class _GDBase(BaseEstimator):
             raise ValueError("l1_ratio must be set when penalty is 'elasticnet'")
         if first_partial_fit and self.early_stopping:  # after fit, scikit-learn lets it pass
             raise ValueError("early_stopping should be False with partial_fit")
+        if isinstance(self.power_t, (int, float)) and self.power_t < 0:  # as scikit-learn 1.8+
+            warnings.warn(
+                "Negative values for `power_t` are deprecated in version 1.8 of scikit-learn "
+                "and will raise an error in 1.10. Use values in the range [0.0, inf) instead.",
+                FutureWarning,
+                stacklevel=3,
+            )
 
     def _gdfast_params(self, **changes: Any) -> dict[str, Any]:
         """The estimator's parameters as :func:`gdfast.fit` takes them."""
@@ -137,7 +179,27 @@ class _GDBase(BaseEstimator):
     def _sample_weight(self, sample_weight: Any, X: Any) -> np.ndarray | None:
         if sample_weight is None:
             return None
-        return _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        # with early_stopping, weights that are all zero fail the validation set's test,
+        # with the more telling message (as in scikit-learn)
+        return _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, allow_all_zero_weights=bool(self.early_stopping)
+        )
+
+    def _validation_split(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """scikit-learn's split of ``early_stopping``, sorted (train, validation)
+        indices: the same samples as ``SGDClassifier`` / ``SGDRegressor`` hold out for
+        the same ``random_state`` (stratified for a classifier)."""
+        splitter = StratifiedShuffleSplit if self._estimator_kind == "classifier" else ShuffleSplit
+        cv = splitter(
+            test_size=self.validation_fraction, random_state=random_state_of(self.random_state)
+        )
+        train, validation = next(cv.split(np.zeros((len(y), 1)), y))
+        if len(train) == 0 or len(validation) == 0:
+            raise ValueError(
+                f"validation_fraction: {self.validation_fraction} of {len(y)} samples leaves "
+                "an empty training or validation set"
+            )
+        return np.sort(train), np.sort(validation)
 
     # --- training -----------------------------------------------------------
     def _train(
@@ -166,6 +228,11 @@ class _GDBase(BaseEstimator):
             state = copy.deepcopy(state)
         kernel: Any = compiled_epoch
         if on_dask.is_dask_array(X):  # the rows stay on the workers (gdfast.dask)
+            if self._estimator_kind == "classifier" and self.loss in REGRESSION_LOSSES:
+                raise ValueError(
+                    f"loss: {self.loss!r} (a regression loss) in GDClassifier is not "
+                    "supported on dask arrays yet; use a classification loss"
+                )
             known = classes if state is None else state.classes
             X, y = on_dask.prepare(X, y, sample_weight, params, np.random.default_rng(), known)
             classes, sw, kernel = X.classes, None, on_dask.epoch_on_workers
@@ -177,9 +244,29 @@ class _GDBase(BaseEstimator):
             )
         if isinstance(X, ChunkedRows):
             X.chunks.rng = state.rng  # the chunks' permutations carry on across partial_fit
-        result = run_fit(X, y, params, kernel=kernel, sample_weight=sw, state=state)
+        validation = (
+            self._validation_split(y)
+            if params["early_stopping"] and kernel is compiled_epoch
+            else None
+        )
+        result = run_fit(
+            X, y, params, kernel=kernel, sample_weight=sw, state=state, validation=validation
+        )
+        if (
+            result.stop_reason == "diverged"
+            and result.n_epochs == 0
+            and not state.exploded
+            and kernel is compiled_epoch  # X is here, not on dask workers
+            and _squares_overflow(X)
+        ):
+            # no finite first epoch on data of this scale: scikit-learn's error (a
+            # step too large for the data warns, and keeps the weights its lowest-loss
+            # epoch began with)
+            raise ValueError(_OVERFLOW.format(epoch=state.epochs_done + 1))
         self._state = state
-        self._set_fitted(result, partial=partial)
+        self._set_fitted(
+            result, partial=partial, held_out=0 if validation is None else len(validation[1])
+        )
         if not partial:
             if self.tol is not None and self.n_iter_ == self.max_iter:
                 warnings.warn(
@@ -190,16 +277,39 @@ class _GDBase(BaseEstimator):
                 )
         return result
 
-    def _set_fitted(self, result: FitResult, *, partial: bool) -> None:
+    def _set_fitted(self, result: FitResult, *, partial: bool, held_out: int = 0) -> None:
         self.coef_, self.intercept_ = self._public_shapes(result)
         self.n_iter_ = result.n_epochs
-        self.t_ = float(result.n_updates + 1)
+        # scikit-learn's t_ counts the held-out samples of early_stopping too, every epoch
+        # (its schedules count the updates alone, as gdfast's do)
+        self._t_held_out = held_out * result.n_epochs + (
+            getattr(self, "_t_held_out", 0) if partial else 0
+        )
+        self.t_ = float(result.n_updates + 1 + self._t_held_out)
         previous = getattr(self, "loss_curve_", None)
         if partial and previous is not None:
             self.loss_curve_ = np.concatenate([previous, result.loss_history])
         else:
             self.loss_curve_ = result.loss_history.copy()
         self.result_ = result
+        self._set_average_parts()
+
+    def _set_average_parts(self) -> None:
+        """scikit-learn's attributes of an averaged model, in its shapes (one row:
+        1-D): ``_average_coef`` / ``_average_intercept`` (the average, what ``coef_`` /
+        ``intercept_`` hold once averaging has begun) and ``_standard_coef`` /
+        ``_standard_intercept`` (the last iterate); absent without ``average``."""
+        names = ("_average_coef", "_average_intercept", "_standard_coef", "_standard_intercept")
+        state = self._state
+        if state.average is None:
+            for name in names:
+                self.__dict__.pop(name, None)
+            return
+        average_coef, average_intercept = state.coef_intercept(state.average)
+        coef, intercept = state.coef_intercept(state.params)
+        parts = (average_coef, np.atleast_1d(average_intercept), coef, np.atleast_1d(intercept))
+        for name, value in zip(names, parts):
+            setattr(self, name, value)
 
     def _public_shapes(self, result: FitResult) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
@@ -404,6 +514,7 @@ default="sgd"
 
     _estimator_kind = "regressor"
     _losses = REGRESSION_LOSSES
+    loss_functions = _REGRESSION_LOSS_FUNCTIONS
 
     def __init__(
         self,
@@ -728,7 +839,8 @@ default="sgd"
     """
 
     _estimator_kind = "classifier"
-    _losses = CLASSIFICATION_LOSSES
+    _losses = (*CLASSIFICATION_LOSSES, *REGRESSION_LOSSES)
+    loss_functions = _CLASSIFICATION_LOSS_FUNCTIONS
     classes_: np.ndarray
 
     def __init__(
@@ -900,12 +1012,14 @@ default="sgd"
         if first_call:
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
-            if self.class_weight == "balanced":
+            if self.class_weight == "balanced":  # scikit-learn's words
                 raise ValueError(
-                    "class_weight 'balanced' is not supported for partial_fit: the "
-                    "frequencies of one chunk are not those of the data. Pass "
-                    "sklearn.utils.compute_class_weight('balanced', classes=classes, y=y) "
-                    "of a large enough sample as class_weight instead."
+                    "class_weight 'balanced' is not supported for partial_fit. In order to "
+                    "use 'balanced' weights, use compute_class_weight('balanced', "
+                    "classes=classes, y=y). In place of y you can use a large enough sample "
+                    "of the full training set target to properly estimate the class "
+                    "frequency distributions. Pass the resulting weights as the "
+                    "class_weight parameter."
                 )
         elif classes is not None and not np.array_equal(self.classes_, unique_labels(classes)):
             raise ValueError(
