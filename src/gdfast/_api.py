@@ -162,7 +162,7 @@ def fit(
     eta0 : float, default=0.01
         The initial learning rate (> 0; unused by ``"optimal"``).
     power_t : float, default=0.25
-        Exponent of ``"invscaling"``.
+        Exponent of ``"invscaling"`` (a negative one makes the rate grow).
     decay_rate : float, default=0.9
         Factor of ``"exponential"`` and ``"step"``.
     step_size : int, default=10
@@ -190,7 +190,8 @@ def fit(
         See ``tol``.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (stratified for
-        classifiers) and apply the ``tol`` test to its score (R^2 or accuracy).
+        classifiers) and apply the ``tol`` test to its score (R^2 or accuracy,
+        weighted by ``sample_weight``).
     validation_fraction : float, default=0.1
         See ``early_stopping``.
     target_loss : float or None, default=None

@@ -418,9 +418,12 @@ class GDRegressor(RegressorMixin, _GDBase):
     eta0 : float, default=0.01
         The initial learning rate.
     power_t : float, default=0.25
-        Exponent of ``"invscaling"``.
+        Exponent of ``"invscaling"``; a negative one (deprecated by scikit-learn)
+        warns with a ``FutureWarning`` and makes the rate grow.
     early_stopping : bool, default=False
-        Stop on the score (R^2) of a held-out ``validation_fraction``.
+        Stop on the score (R^2, weighted by ``sample_weight``) of a held-out
+        ``validation_fraction``: the samples ``SGDRegressor`` holds out for the
+        same ``random_state`` (scikit-learn's ``ShuffleSplit``).
     validation_fraction : float, default=0.1
         See ``early_stopping``.
     n_iter_no_change : int, default=5
@@ -468,7 +471,8 @@ default="sgd"
     n_iter_ : int
         Epochs run by the last ``fit`` or ``partial_fit`` call.
     t_ : float
-        Updates made so far plus one, as scikit-learn counts them.
+        Updates made so far plus one, as scikit-learn counts them (with
+        ``early_stopping``, the held-out samples of every epoch too).
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -477,6 +481,9 @@ default="sgd"
         The mean loss of every epoch since ``fit`` (``partial_fit`` appends).
     result_ : FitResult
         The result of the last ``fit`` or ``partial_fit`` call.
+    loss_functions : dict
+        Class attribute: scikit-learn's table of its losses, name -> (the loss,
+        its constant: the hinge's threshold or the default epsilon).
 
     Notes
     -----
@@ -490,7 +497,9 @@ default="sgd"
       with a ``RuntimeWarning`` and the coefficients its lowest-loss epoch
       began with (``result_.stop_reason == "diverged"``), where scikit-learn
       clips the loss's derivative at 1e12 and raises ``ValueError`` on
-      overflow.
+      overflow. gdfast raises scikit-learn's ``ValueError`` ("Floating-point
+      under-/overflow ...") when the first epoch is not finite on data whose
+      squared values overflow (no learning rate helps there, scaling does).
     - float32 data gives a float32 ``intercept_`` too.
     - Sparse X gives the model dense X gives; scikit-learn damps the
       intercept's updates by a factor 0.01 on sparse X.
@@ -696,8 +705,10 @@ class GDClassifier(ClassifierMixin, _GDBase):
     Parameters
     ----------
     loss : {"hinge", "log_loss", "modified_huber", "squared_hinge", \
-"perceptron", "softmax"}, default="hinge"
-        The loss. ``"softmax"`` (gdfast's) is multinomial logistic regression,
+"perceptron", "squared_error", "huber", "epsilon_insensitive", \
+"squared_epsilon_insensitive", "softmax"}, default="hinge"
+        The loss. The regression losses fit the +-1 targets of each class, as in
+        ``SGDClassifier``. ``"softmax"`` (gdfast's) is multinomial logistic regression,
         one weight row per class.
     penalty : {"l2", "l1", "elasticnet", None}, default="l2"
         ``alpha * (l1_ratio * |w|_1 + (1 - l1_ratio) / 2 * |w|_2^2)``; the
@@ -733,9 +744,12 @@ class GDClassifier(ClassifierMixin, _GDBase):
     eta0 : float, default=0.01
         The initial learning rate (unused by ``"optimal"``).
     power_t : float, default=0.5
-        Exponent of ``"invscaling"``.
+        Exponent of ``"invscaling"``; a negative one (deprecated by scikit-learn)
+        warns with a ``FutureWarning`` and makes the rate grow.
     early_stopping : bool, default=False
-        Stop on the accuracy of a held-out, stratified ``validation_fraction``.
+        Stop on the accuracy (weighted by ``sample_weight``) of a held-out
+        ``validation_fraction``: the samples ``SGDClassifier`` holds out for the
+        same ``random_state`` (scikit-learn's ``StratifiedShuffleSplit``).
     validation_fraction : float, default=0.1
         See ``early_stopping``.
     n_iter_no_change : int, default=5
@@ -787,7 +801,8 @@ default="sgd"
     n_iter_ : int
         Epochs run by the last ``fit`` or ``partial_fit`` call.
     t_ : float
-        Updates made so far plus one, as scikit-learn counts them.
+        Updates made so far plus one, as scikit-learn counts them (with
+        ``early_stopping``, the held-out samples of every epoch too).
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -797,6 +812,9 @@ default="sgd"
         one-vs-rest adds up the classes' losses.
     result_ : FitResult
         The result of the last ``fit`` or ``partial_fit`` call.
+    loss_functions : dict
+        Class attribute: scikit-learn's table of its losses, name -> (the loss,
+        its constant: the hinge's threshold or the default epsilon).
 
     Notes
     -----
@@ -810,14 +828,16 @@ default="sgd"
       with a ``RuntimeWarning`` and the coefficients its lowest-loss epoch
       began with (``result_.stop_reason == "diverged"``), where scikit-learn
       clips the loss's derivative at 1e12 and raises ``ValueError`` on
-      overflow.
+      overflow. gdfast raises scikit-learn's ``ValueError`` ("Floating-point
+      under-/overflow ...") when the first epoch is not finite on data whose
+      squared values overflow (no learning rate helps there, scaling does).
     - float32 data gives a float32 ``intercept_`` too.
     - Sparse X gives the model dense X gives; scikit-learn damps the
       intercept's updates by a factor 0.01 on sparse X.
     - One-vs-rest fits every class in one pass over the data: ``tol`` tests
       the sum of the classes' losses, where scikit-learn stops each class on
       its own (``n_iter_`` is then its largest count).
-    - The regression losses are ``GDRegressor``'s only.
+    - A regression loss is not supported on dask arrays yet.
 
     Examples
     --------
