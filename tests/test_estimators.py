@@ -508,6 +508,13 @@ def test_regressor_refuses_classification_losses_like_sgdregressor():
         GDClassifier(loss="poisson").fit(X, y)
 
 
+def test_regression_loss_classifier_on_dask_arrays_says_not_yet():
+    da = pytest.importorskip("dask.array")
+    X, y = make_classification(n=40)
+    with pytest.raises(ValueError, match=r"^loss: 'huber' .* not supported on dask arrays yet"):
+        GDClassifier(loss="huber").fit(da.from_array(X, chunks=20), da.from_array(y, chunks=20))
+
+
 @pytest.mark.parametrize(
     "estimator, sgd", [(GDClassifier, SGDClassifier), (GDRegressor, SGDRegressor)]
 )

@@ -13,6 +13,7 @@ scikit-learn is an optional dependency: ``pip install "gdfast[sklearn]"``.
 from __future__ import annotations
 
 import copy
+import inspect
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -77,6 +78,10 @@ _CLASSIFICATION_LOSS_FUNCTIONS: dict[str, tuple[Any, ...]] = {
     "modified_huber": ("modified_huber",),
     **_REGRESSION_LOSS_FUNCTIONS,
 }
+# scikit-learn >= 1.9 refuses weights that are all zero unless told otherwise
+_ZERO_WEIGHTS_OPTION = (
+    "allow_all_zero_weights" in inspect.signature(_check_sample_weight).parameters
+)
 _OVERFLOW = (  # scikit-learn's words
     "Floating-point under-/overflow occurred at epoch #{epoch}. Scaling input data with "
     "StandardScaler or MinMaxScaler might help."
@@ -181,8 +186,9 @@ class _GDBase(BaseEstimator):
             return None
         # with early_stopping, weights that are all zero fail the validation set's test,
         # with the more telling message (as in scikit-learn)
+        option = {"allow_all_zero_weights": bool(self.early_stopping)}
         return _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, allow_all_zero_weights=bool(self.early_stopping)
+            sample_weight, X, dtype=X.dtype, **(option if _ZERO_WEIGHTS_OPTION else {})
         )
 
     def _validation_split(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
