@@ -28,7 +28,11 @@ from scipy import sparse  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import SGDClassifier, SGDRegressor  # noqa: E402
-from sklearn.model_selection import GridSearchCV  # noqa: E402
+from sklearn.model_selection import (  # noqa: E402
+    GridSearchCV,
+    ShuffleSplit,
+    StratifiedShuffleSplit,
+)
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.utils import estimator_checks  # noqa: E402
@@ -148,7 +152,12 @@ REGRESSOR_VARIANTS = [
         "early_stopping": False,
     },
     {"loss": "epsilon_insensitive", "penalty": "l1", "learning_rate": "adaptive", "eta0": 0.05},
-]
+    # scikit-learn's validation split (ShuffleSplit): the same samples held out, the same
+    # R^2 on them, so the same stopping epoch
+    {"early_stopping": True, "random_state": 3},
+    {"early_stopping": True, "validation_fraction": 0.3, "random_state": 0, "tol": None,
+     "max_iter": 5},
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("settings", REGRESSOR_VARIANTS, ids=str)
@@ -173,6 +182,21 @@ CLASSIFIER_VARIANTS = [
          "early_stopping": False, "tol": None, "max_iter": 5}),
     (2, {"loss": "perceptron", "penalty": None, "learning_rate": "constant", "eta0": 1.0,
          "tol": None, "max_iter": 5}),
+    # the regression losses on +-1 targets, one-vs-rest for three classes
+    (2, {"loss": "squared_error", "learning_rate": "constant", "eta0": 0.01, "average": 7,
+         "tol": None, "max_iter": 3}),
+    (3, {"loss": "squared_error", "learning_rate": "constant", "eta0": 0.001, "average": True,
+         "tol": None, "max_iter": 2}),
+    (3, {"loss": "huber", "alpha": 0.01, "tol": None, "max_iter": 3}),
+    (2, {"loss": "epsilon_insensitive", "learning_rate": "constant", "eta0": 0.1,
+         "tol": None, "max_iter": 3}),
+    (3, {"loss": "squared_epsilon_insensitive", "learning_rate": "invscaling", "eta0": 0.01,
+         "class_weight": {"ant": 2.0}, "tol": None, "max_iter": 3}),
+    # scikit-learn's stratified validation split: the same samples held out (tol=None:
+    # scikit-learn stops each one-vs-rest problem on its own; its binary validation
+    # scores compare the +-1 targets with the labels)
+    (3, {"early_stopping": True, "validation_fraction": 0.25, "random_state": 0, "tol": None,
+         "max_iter": 5}),
 ]  # fmt: skip
 
 
@@ -474,12 +498,188 @@ def test_progress_bar_draws_on_fit_and_not_on_partial_fit(capsys):
     assert capsys.readouterr().err == ""
 
 
-def test_classifier_refuses_regression_losses_and_back():
+def test_regressor_refuses_classification_losses_like_sgdregressor():
     X, y = make_classification(n=50)
-    with pytest.raises(ValueError, match="not a classifier loss"):
-        GDClassifier(loss="squared_error").fit(X, y)
+    with pytest.raises(ValueError, match="loss"):
+        SGDRegressor(loss="hinge").fit(X, y)
     with pytest.raises(ValueError, match="not a regressor loss"):
         GDRegressor(loss="hinge").fit(X, y)
+    with pytest.raises(ValueError, match="not a classifier loss"):
+        GDClassifier(loss="poisson").fit(X, y)
+
+
+def test_regression_loss_classifier_on_dask_arrays_says_not_yet():
+    da = pytest.importorskip("dask.array")
+    X, y = make_classification(n=40)
+    with pytest.raises(ValueError, match=r"^loss: 'huber' .* not supported on dask arrays yet"):
+        GDClassifier(loss="huber").fit(da.from_array(X, chunks=20), da.from_array(y, chunks=20))
+
+
+@pytest.mark.parametrize(
+    "estimator, sgd", [(GDClassifier, SGDClassifier), (GDRegressor, SGDRegressor)]
+)
+def test_loss_functions_are_sklearns_table(estimator, sgd):
+    assert set(estimator.loss_functions) == set(sgd.loss_functions)
+    for name, (_, *constants) in sgd.loss_functions.items():
+        assert list(estimator.loss_functions[name][1:]) == constants  # threshold / epsilon
+    for loss in estimator.loss_functions:  # every name in the table fits
+        X, y = make_classification(n=40)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            estimator(loss=loss, max_iter=2, tol=None).fit(X, y)
+
+
+def test_negative_power_t_warns_and_fits_like_sgdregressor():
+    X, y = make_regression(n=100)
+    settings = dict(power_t=-0.1, eta0=1e-3, shuffle=False, tol=None, max_iter=3)
+    with pytest.warns(FutureWarning, match="Negative values for `power_t` are deprecated"):
+        theirs = quiet_fit(SGDRegressor(**settings), X, y)
+    with pytest.warns(FutureWarning, match="Negative values for `power_t` are deprecated"):
+        ours = quiet_fit(GDRegressor(**settings), X, y)
+    assert_same_model(ours, theirs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        quiet_fit(GDRegressor(power_t=0.0, max_iter=2), X, y)
+
+
+def _message(estimator, *args, method="fit", **kwargs):
+    with pytest.raises(ValueError) as raised:
+        getattr(estimator, method)(*args, **kwargs)
+    return str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "problem, settings, fit_params",
+    [
+        ("binary", {}, {"coef_init": np.zeros(3)}),
+        ("binary", {}, {"intercept_init": np.zeros(3)}),
+        ("multiclass", {}, {"coef_init": np.zeros((2, 5))}),
+        ("multiclass", {}, {"intercept_init": np.zeros(2)}),
+    ],
+)
+def test_init_shape_errors_carry_sgdclassifiers_words(problem, settings, fit_params):
+    X, y = make_classification(n=60, n_classes=2 if problem == "binary" else 3)
+    theirs = _message(SGDClassifier(**settings), X, y, **fit_params)
+    ours = _message(GDClassifier(**settings), X, y, **fit_params)
+    words = re.sub(r"``coef_``", "coef_init", theirs).strip().rstrip(".")
+    assert words in ours
+    assert ours.startswith(next(iter(fit_params)) + ":")  # and names the argument first
+
+
+def test_balanced_partial_fit_error_is_sgdclassifiers():
+    X, y = make_classification(n=30, d=3)
+    theirs = _message(SGDClassifier(class_weight="balanced"), X, y, [0, 1], method="partial_fit")
+    ours = _message(GDClassifier(class_weight="balanced"), X, y, [0, 1], method="partial_fit")
+    assert ours == theirs
+
+
+def test_zero_validation_weights_error_is_sgdclassifiers():
+    X, y = make_classification(n=100, n_classes=3)
+    weights = np.zeros(len(y))
+    settings = dict(early_stopping=True, validation_fraction=0.4, random_state=0)
+    theirs = _message(SGDClassifier(**settings), X, y, sample_weight=weights)
+    ours = _message(GDClassifier(**settings), X, y, sample_weight=weights)
+    assert theirs in ours
+
+
+@pytest.mark.parametrize(
+    "ours, theirs", [(GDRegressor, SGDRegressor), (GDClassifier, SGDClassifier)]
+)
+def test_early_stopping_weighs_the_validation_score_like_sgd(ours, theirs):
+    X, y = make_classification(n=300, d=5) if ours is GDClassifier else make_regression(n=300)
+    weights = np.random.default_rng(2).uniform(0.0, 2.0, size=len(y))
+    scores = []
+    settings = dict(
+        early_stopping=True, random_state=5, shuffle=False, alpha=0.01, max_iter=8, tol=None
+    )
+
+    def record(info):
+        scores.append((info.coef, info.intercept, info.validation_score))
+
+    fitted = quiet_fit(ours(callback=record, **settings), X, y, sample_weight=weights)
+    assert_same_model(fitted, quiet_fit(theirs(**settings), X, y, sample_weight=weights))
+    # the score of every epoch: scikit-learn's weighted score on its validation samples
+    splitter = StratifiedShuffleSplit if ours is GDClassifier else ShuffleSplit
+    _, held_out = next(splitter(test_size=0.1, random_state=5).split(X, y))
+    judge = clone(theirs(**settings))
+    for coef, intercept, score in scores:
+        judge.coef_, judge.intercept_ = np.atleast_1d(coef), np.atleast_1d(intercept)
+        if ours is GDClassifier:
+            judge.classes_, judge.coef_ = np.unique(y), np.atleast_2d(coef)
+        judge.t_ = 1.0
+        expected = judge.score(X[held_out], y[held_out], sample_weight=weights[held_out])
+        assert score == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_overflowing_data_raises_sgdclassifiers_error():
+    # scikit-learn's test_underflow_or_overflow: features of 1e300, whose squares overflow
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(100, 10))
+    X[:, :2] *= 1e300
+    y = (rng.normal(size=100) > 0).astype(int)
+    settings = dict(alpha=0.1, loss="squared_hinge", max_iter=500, tol=None, random_state=0)
+    pattern = r"Floating-point under-/overflow occurred at epoch #1\."
+    with pytest.raises(ValueError, match=pattern):
+        SGDClassifier(**settings).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(ValueError, match=pattern):
+            GDClassifier(**settings).fit(X, y)
+
+
+def test_a_step_too_large_warns_where_sgdregressor_carries_on():
+    # scikit-learn's check_fit_check_is_fitted data: SGDRegressor's derivative clipping
+    # keeps it finite (coefficients of 1e11); gdfast stops at the divergence instead of
+    # raising the overflow error, which is for data that cannot be scaled by a rate
+    rng = np.random.RandomState(42)
+    X, y = rng.normal(loc=100, size=(100, 2)), rng.normal(size=100)
+    assert np.all(np.abs(quiet_fit(SGDRegressor(random_state=0), X, y).coef_) > 1e6)
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        ours = quiet_fit(GDRegressor(random_state=0), X, y)
+    assert ours.result_.stop_reason == "diverged"
+    assert np.all(np.isfinite(ours.coef_))
+
+
+def test_partial_fit_diverges_like_fit():
+    # scikit-learn's test_partial_fit_equal_fit with learning_rate="optimal": two
+    # partial_fit calls give the model of a fit of two epochs, also when the second
+    # epoch diverges (both keep the weights the lowest-loss epoch began with)
+    X = np.array([[-2, -1], [-1, -1], [-1, -2], [1, 1], [1, 2], [2, 1]], dtype=float)
+    y = np.array([1, 1, 1, 2, 2, 2], dtype=float)
+    settings = dict(alpha=0.01, learning_rate="optimal", shuffle=False, random_state=0)
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        fitted = GDRegressor(max_iter=2, tol=None, **settings).fit(X, y)
+    stepped = GDRegressor(**settings)
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        for _ in range(2):
+            stepped.partial_fit(X, y)
+    assert stepped.t_ == fitted.t_
+    np.testing.assert_array_equal(stepped.coef_, fitted.coef_)
+    np.testing.assert_array_equal(stepped.intercept_, fitted.intercept_)
+
+
+@pytest.mark.parametrize("n_classes", [0, 2, 3], ids=["regressor", "binary", "one-vs-rest"])
+@pytest.mark.parametrize("average", [False, True, 50])
+def test_average_attributes_are_sgds(n_classes, average):
+    if n_classes:
+        X, y = make_classification(n=100, n_classes=n_classes)
+        ours, theirs = GDClassifier, SGDClassifier
+    else:
+        X, y = make_regression(n=100)
+        ours, theirs = GDRegressor, SGDRegressor
+    settings = dict(average=average, shuffle=False, tol=None, max_iter=3, alpha=0.01)
+    ours, theirs = quiet_fit(ours(**settings), X, y), quiet_fit(theirs(**settings), X, y)
+    names = ["_average_coef", "_average_intercept", "_standard_coef", "_standard_intercept"]
+    if n_classes == 2:  # scikit-learn's binary fit leaves _standard_intercept at 0
+        assert np.all(theirs.__dict__.get("_standard_intercept", 0.0) == 0.0)
+        names.pop()
+    for name in names:
+        assert hasattr(ours, name) == hasattr(theirs, name) == bool(average)
+        if average:
+            assert getattr(ours, name).shape == getattr(theirs, name).shape
+            np.testing.assert_allclose(
+                getattr(ours, name), getattr(theirs, name), rtol=1e-9, atol=1e-12
+            )
 
 
 def test_n_jobs_is_the_thread_count_unless_n_threads_is_set():

@@ -169,7 +169,7 @@ def fit(
         plus the L2 penalty), below which batch descent lowers the loss every
         epoch; ``result.params["eta0"]`` holds the step it chose.
     power_t : float, default=0.25
-        Exponent of ``"invscaling"``.
+        Exponent of ``"invscaling"`` (a negative one makes the rate grow).
     decay_rate : float, default=0.9
         Factor of ``"exponential"`` and ``"step"``.
     step_size : int, default=10
@@ -197,7 +197,8 @@ def fit(
         See ``tol``.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (stratified for
-        classifiers) and apply the ``tol`` test to its score (R^2 or accuracy).
+        classifiers) and apply the ``tol`` test to its score (R^2 or accuracy,
+        weighted by ``sample_weight``).
     validation_fraction : float, default=0.1
         See ``early_stopping``.
     target_loss : float or None, default=None
@@ -386,8 +387,6 @@ def _check_params(params: dict[str, Any]) -> dict[str, Any]:
         p["average"] = int(bool(p["average"]))
     else:
         p["average"] = check_int("average", p["average"], minimum=0)
-    if p["class_weight"] is not None and p["loss"] not in CLASSIFICATION_LOSSES:
-        raise ValueError("class_weight: only for classification losses")
     if p["n_threads"] is None:
         p["n_threads"] = get_num_threads()
     p["n_threads"] = check_int("n_threads", p["n_threads"], minimum=1)
@@ -415,6 +414,9 @@ def _encode_targets(
     """Targets as the kernel wants them: values, +-1 (binary) or a class index.
 
     ``classes`` fixes the label set (partial_fit); otherwise it is y's labels.
+    A classification loss, or a label set, makes y class labels: a regression
+    loss given ``classes`` (``GDClassifier(loss="squared_error")``) fits the
+    +-1 targets of each class, as scikit-learn's ``SGDClassifier`` does.
     A network's log loss on more than two classes, or on a 2-D indicator y
     (multilabel), takes a +-1 target per output; a 2-D regression y one per
     output.
@@ -433,7 +435,7 @@ def _encode_targets(
         if not np.isin(y_num, (0, 1)).all():
             raise ValueError("y: a 2-D classification y is a 0/1 label indicator matrix")
         return 2 * y_num - 1, np.arange(y.shape[1]), y.shape[1]
-    if loss not in CLASSIFICATION_LOSSES:
+    if loss not in CLASSIFICATION_LOSSES and classes is None:
         if y.dtype.kind not in "biuf":
             raise TypeError(f"y: a regression target must be numeric, got dtype {y.dtype}")
         y_num = np.ascontiguousarray(y, dtype=dtype)
@@ -498,13 +500,19 @@ def _initial_params(
     if coef_init is not None:
         coef = np.asarray(coef_init, dtype=dtype)
         if coef.shape != coef_shape and coef.size != n_outputs * n_features:
-            raise ValueError(f"coef_init: expected shape {coef_shape}, got {coef.shape}")
+            raise ValueError(  # with scikit-learn's words
+                f"coef_init: Provided coef_init does not match dataset; its shape is "
+                f"{coef.shape}, expected {coef_shape}"
+            )
         check_finite("coef_init", coef)
         flat[: n_outputs * n_features] = coef.ravel()
     if intercept_init is not None:
         intercept = np.asarray(intercept_init, dtype=dtype).ravel()
         if intercept.size != n_outputs:
-            raise ValueError(f"intercept_init: expected {n_outputs} value(s), got {intercept.size}")
+            raise ValueError(
+                f"intercept_init: Provided intercept_init does not match dataset; it has "
+                f"{intercept.size} value(s), expected {n_outputs}"
+            )
         check_finite("intercept_init", intercept)
         flat[n_outputs * n_features :] = intercept
     return flat
@@ -545,20 +553,27 @@ def check_validation_size(n_val: int, n_samples: int, fraction: float) -> None:
         )
 
 
-def _score(scores: np.ndarray, y_enc: np.ndarray, classifier: bool) -> float:
-    """R^2 for regression, accuracy for classification (scikit-learn's score)."""
-    if y_enc.ndim == 2:  # multi-output: mean R^2; multilabel: subset accuracy
-        if not classifier:
-            residual = np.sum((y_enc - scores) ** 2, axis=0)
-            total = np.sum((y_enc - y_enc.mean(axis=0)) ** 2, axis=0)
-            return float(np.mean(1 - residual / np.where(total > 0, total, np.inf)))
-        return float(np.mean(np.all((scores > 0) == (y_enc > 0), axis=1)))
+def _score(
+    scores: np.ndarray, y_enc: np.ndarray, classifier: bool, weight: np.ndarray | None = None
+) -> float:
+    """R^2 for regression, accuracy for classification (scikit-learn's score),
+    weighted by ``weight`` (per sample) when given."""
     if not classifier:
-        residual = np.sum((y_enc - scores) ** 2)
-        total = np.sum((y_enc - y_enc.mean()) ** 2)
-        return float(1 - residual / total) if total > 0 else 0.0
-    predicted = np.where(scores > 0, 1.0, -1.0) if scores.ndim == 1 else np.argmax(scores, axis=1)
-    return float(np.mean(predicted == y_enc))
+        if scores.ndim == 1:
+            scores = scores[:, np.newaxis]
+        y = y_enc.reshape(len(y_enc), -1)  # multi-output: the mean R^2 of the outputs
+        w = np.ones(len(y)) if weight is None else weight
+        residual = w @ (y - scores) ** 2
+        total = w @ (y - np.average(y, axis=0, weights=w)) ** 2
+        # a constant target: 1 if predicted exactly, else 0 (scikit-learn's r2_score)
+        r2 = np.where(total > 0, 1 - residual / np.where(total > 0, total, 1), residual == 0)
+        return float(np.mean(r2))
+    if y_enc.ndim == 2:  # multilabel: subset accuracy
+        correct = np.all((scores > 0) == (y_enc > 0), axis=1)
+    else:
+        predicted = np.where(scores > 0, 1.0, -1.0) if scores.ndim == 1 else np.argmax(scores, 1)
+        correct = predicted == y_enc
+    return float(np.average(correct, weights=weight))
 
 
 def _split_params(flat: np.ndarray, n_outputs: int, n_features: int) -> tuple[np.ndarray, Any]:
@@ -662,7 +677,7 @@ class TrainingState:
             self.network = NetworkLayout(sizes, p["activation"])
             # scikit-learn's MLP draws its initial weights, then its permutations,
             # from one RandomState: the same seed gives the same draws
-            self.rng = _random_state(p["random_state"])
+            self.rng = random_state_of(p["random_state"])
             if coef_init is None and intercept_init is None:
                 self.params = self.network.glorot(self.rng, dtype)
             elif coef_init is None or intercept_init is None:
@@ -692,6 +707,9 @@ class TrainingState:
         # LOSS_EXPLOSION_FACTOR times it has diverged (``exploded``), finite or not
         self.loss_scale: float | None = None
         self.exploded = False
+        # the lowest epoch loss so far and the (parameters, average) its epoch began with
+        self.lowest_loss = math.inf
+        self.lowest: tuple[np.ndarray, np.ndarray | None] | None = None
         # the keyword arguments of the epoch kernel; t and eta0 change between epochs
         self.config: dict[str, Any] = dict(
             n_outputs=n_outputs,
@@ -746,8 +764,9 @@ class TrainingState:
         p = _check_params(params)
         if classes is not None:
             network = p["hidden_layer_sizes"] is not None
+            labels = np.unique(np.asarray(classes))
             _, classes, n_outputs = _encode_targets(
-                np.unique(np.asarray(classes)), p["loss"], dtype, network=network
+                labels, p["loss"], dtype, labels, network=network
             )
         return cls(p, n_features, dtype, classes, n_outputs, coef_init, intercept_init)
 
@@ -762,10 +781,12 @@ class TrainingState:
             return self.average
         return self.params
 
-    def coef_intercept(self) -> tuple[np.ndarray, Any]:
-        """Copies of (coef, intercept) in the shapes of the public API; a
-        network's are its flat weights and flat biases."""
-        flat = self.reported_params()
+    def coef_intercept(self, flat: np.ndarray | None = None) -> tuple[np.ndarray, Any]:
+        """Copies of (coef, intercept) of ``flat`` (default: the reported parameters)
+        in the shapes of the public API; a network's are its flat weights and flat
+        biases."""
+        if flat is None:
+            flat = self.reported_params()
         if self.network is not None:
             n_weights = self.network.n_penalized
             return flat[:n_weights].copy(), flat[n_weights:].copy()
@@ -796,8 +817,9 @@ class TrainingState:
         return np.asarray(X @ coef.T) + intercept
 
 
-def _random_state(seed: Any) -> np.random.RandomState:
-    """scikit-learn's check_random_state, for a network's initialisation."""
+def random_state_of(seed: Any) -> np.random.RandomState:
+    """scikit-learn's check_random_state, for a network's initialisation and the
+    estimators' validation split (a Generator seeds a new RandomState)."""
     if isinstance(seed, np.random.RandomState):
         return seed
     if isinstance(seed, np.random.Generator):
@@ -829,6 +851,7 @@ def run_fit(
     sample_weight: Any = None,
     state: TrainingState | None = None,
     classes: Any = None,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> FitResult:
     """The epoch loop shared by :func:`gdfast.fit` and :func:`gdfast.reference.fit`.
 
@@ -837,6 +860,8 @@ def run_fit(
     the result; the kernel runs one epoch over the given order. A ``state``
     from an earlier call carries on where it stopped (``partial_fit``); it is
     updated in place. ``classes`` fixes the label set of a new state.
+    ``validation`` is the (train, validation) split of ``early_stopping``, drawn
+    by the caller (the estimators draw scikit-learn's); by default gdfast's own.
     """
     p = _check_params(params)
     # rows held elsewhere were checked where they are (gdfast.dask)
@@ -877,12 +902,14 @@ def run_fit(
         p["eta0"] = auto_eta0(X, sw, p, per_class)
     if state is None:
         state = TrainingState(p, n_features, dtype, classes, n_outputs, coef_init, intercept_init)
+    sw_val = sw  # the validation score weighs the samples, not the classes
     config = state.config
     config["class_weight"] = None
     if chunked:
         config["class_weight"] = X.class_weight
     elif p["class_weight"] is not None:
-        assert classes is not None
+        if classes is None:
+            raise ValueError("class_weight: only for classification (a classification loss)")
         per_class = _class_weights(p["class_weight"], classes, y_raw)
         if n_outputs > 1 and p["loss"] != "softmax":
             config["class_weight"] = per_class  # weighs the positives of each one-vs-rest problem
@@ -892,15 +919,25 @@ def run_fit(
     flat = state.params
     average = state.average
     per_update, t0 = state.per_update, state.t0
-    classifier = p["loss"] in CLASSIFICATION_LOSSES
+    classifier = classes is not None
 
     rng = state.rng
     if p["early_stopping"] and chunked:  # split on the workers: X holds the training rows
         train, X_val, y_val = None, X.validation, None
     elif p["early_stopping"]:
         stratify = classifier and y_enc.ndim == 1  # a multilabel y is split at random
-        train, val = _validation_split(rng, y_enc, p["validation_fraction"], stratify)
+        if validation is None:
+            train, val = _validation_split(rng, y_enc, p["validation_fraction"], stratify)
+        else:
+            train, val = validation
         X_val, y_val = X[val], y_enc[val]
+        if sw_val is not None:
+            sw_val = sw_val[val]
+            if not np.any(sw_val > 0):  # scikit-learn's words
+                raise ValueError(
+                    "sample_weight: The sample weights for validation set are all zero, "
+                    "consider using a different random state."
+                )
     else:
         train, X_val, y_val = None, None, None
     n_train = n_samples if train is None else len(train)
@@ -930,9 +967,9 @@ def run_fit(
             else None
         )
         # the parameters the epoch of the lowest loss started from: kept when the loss
-        # then keeps rising (loss_kept_rising)
-        lowest_loss = math.inf
-        lowest: tuple[np.ndarray, np.ndarray | None] | None = None
+        # then keeps rising (loss_kept_rising); partial_fit's calls carry them over, so
+        # that two calls diverge as a fit of two epochs does
+        lowest_loss, lowest = state.lowest_loss, state.lowest
         falls_while_stable = (
             state.network is None
             and p["method"] == "batch"
@@ -999,6 +1036,7 @@ def run_fit(
                 state.loss_scale = float(epoch_loss)
             if epoch_loss < lowest_loss:
                 lowest_loss, lowest = epoch_loss, (last_good, last_average)
+                state.lowest_loss, state.lowest = lowest_loss, lowest
             config["t"] += n_updates
             state.epochs_done += 1
             records.loss_history.append(float(epoch_loss))
@@ -1012,7 +1050,7 @@ def run_fit(
                     score = X_val.score(state)
                 else:
                     assert y_val is not None
-                    score = _score(state.decision_function(X_val), y_val, classifier)
+                    score = _score(state.decision_function(X_val), y_val, classifier, sw_val)
                 records.validation_history.append(score)
 
             info = partial(

@@ -32,8 +32,9 @@ def check_descent_params(p: dict[str, Any], *, eta0_may_be_zero: bool = False) -
     for name in ("batch_size", "step_size", "max_iter", "n_iter_no_change"):
         p[name] = check_int(name, p[name], minimum=1)
     p["eta0"] = check_float("eta0", p["eta0"], positive=not eta0_may_be_zero)
-    for name in ("power_t", "eta_min"):
-        p[name] = check_float(name, p[name], non_negative=True)
+    # a negative power_t makes "invscaling" grow (scikit-learn deprecates it, with a warning)
+    p["power_t"] = check_float("power_t", p["power_t"])
+    p["eta_min"] = check_float("eta_min", p["eta_min"], non_negative=True)
     p["decay_rate"] = check_float("decay_rate", p["decay_rate"], non_negative=True)
     if p["decay_rate"] > 1:
         raise ValueError(f"decay_rate: must be in [0, 1], got {p['decay_rate']}")

@@ -13,6 +13,7 @@ scikit-learn is an optional dependency: ``pip install "gdfast[sklearn]"``.
 from __future__ import annotations
 
 import copy
+import inspect
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -36,6 +37,7 @@ from joblib import effective_n_jobs
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
@@ -46,6 +48,7 @@ from ._api import (
     TrainingState,
     compiled_epoch,
     default_params,
+    random_state_of,
     run_fit,
 )
 from ._losses import predict_proba_from_scores
@@ -57,10 +60,47 @@ __all__ = ["GDClassifier", "GDRegressor"]
 # parameters of the estimators that gdfast.fit does not take
 _ESTIMATOR_ONLY = ("warm_start", "n_jobs")
 _PROBA_LOSSES = ("log_loss", "modified_huber", "softmax")
+_DEFAULT_EPSILON = 0.1
+# scikit-learn's tables of its losses (``SGDRegressor.loss_functions``,
+# ``SGDClassifier.loss_functions``): name -> (the loss gdfast computes, its constant:
+# the hinge's threshold or the default epsilon). gdfast's "softmax" is not in them.
+_REGRESSION_LOSS_FUNCTIONS: dict[str, tuple[Any, ...]] = {
+    "squared_error": ("squared_error",),
+    "huber": ("huber", _DEFAULT_EPSILON),
+    "epsilon_insensitive": ("epsilon_insensitive", _DEFAULT_EPSILON),
+    "squared_epsilon_insensitive": ("squared_epsilon_insensitive", _DEFAULT_EPSILON),
+}
+_CLASSIFICATION_LOSS_FUNCTIONS: dict[str, tuple[Any, ...]] = {
+    "hinge": ("hinge", 1.0),
+    "squared_hinge": ("squared_hinge", 1.0),
+    "perceptron": ("hinge", 0.0),
+    "log_loss": ("log_loss",),
+    "modified_huber": ("modified_huber",),
+    **_REGRESSION_LOSS_FUNCTIONS,
+}
+# scikit-learn >= 1.9 refuses weights that are all zero unless told otherwise
+_ZERO_WEIGHTS_OPTION = (
+    "allow_all_zero_weights" in inspect.signature(_check_sample_weight).parameters
+)
+_OVERFLOW = (  # scikit-learn's words
+    "Floating-point under-/overflow occurred at epoch #{epoch}. Scaling input data with "
+    "StandardScaler or MinMaxScaler might help."
+)
 
 
 def _dense(coef: Any) -> Any:
     return coef.toarray() if sparse.issparse(coef) else coef
+
+
+def _squares_overflow(X: Any) -> bool:
+    """Whether the square of X's largest value overflows its dtype: a sample's
+    ``x @ x`` may then be infinite, and no learning rate keeps the first step's
+    decision values finite; only scaling the data helps."""
+    values = X.data if sparse.issparse(X) else np.asarray(X)
+    if values.size == 0:
+        return False
+    with np.errstate(over="ignore"):
+        return not np.isfinite(np.max(np.abs(values)) ** 2)
 
 
 class _GDBase(BaseEstimator):
@@ -88,6 +128,13 @@ class _GDBase(BaseEstimator):
             raise ValueError("l1_ratio must be set when penalty is 'elasticnet'")
         if first_partial_fit and self.early_stopping:  # after fit, scikit-learn lets it pass
             raise ValueError("early_stopping should be False with partial_fit")
+        if isinstance(self.power_t, (int, float)) and self.power_t < 0:  # as scikit-learn 1.8+
+            warnings.warn(
+                "Negative values for `power_t` are deprecated in version 1.8 of scikit-learn "
+                "and will raise an error in 1.10. Use values in the range [0.0, inf) instead.",
+                FutureWarning,
+                stacklevel=3,
+            )
 
     def _gdfast_params(self, **changes: Any) -> dict[str, Any]:
         """The estimator's parameters as :func:`gdfast.fit` takes them."""
@@ -137,7 +184,28 @@ class _GDBase(BaseEstimator):
     def _sample_weight(self, sample_weight: Any, X: Any) -> np.ndarray | None:
         if sample_weight is None:
             return None
-        return _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        # with early_stopping, weights that are all zero fail the validation set's test,
+        # with the more telling message (as in scikit-learn)
+        option = {"allow_all_zero_weights": bool(self.early_stopping)}
+        return _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, **(option if _ZERO_WEIGHTS_OPTION else {})
+        )
+
+    def _validation_split(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """scikit-learn's split of ``early_stopping``, sorted (train, validation)
+        indices: the same samples as ``SGDClassifier`` / ``SGDRegressor`` hold out for
+        the same ``random_state`` (stratified for a classifier)."""
+        splitter = StratifiedShuffleSplit if self._estimator_kind == "classifier" else ShuffleSplit
+        cv = splitter(
+            test_size=self.validation_fraction, random_state=random_state_of(self.random_state)
+        )
+        train, validation = next(cv.split(np.zeros((len(y), 1)), y))
+        if len(train) == 0 or len(validation) == 0:
+            raise ValueError(
+                f"validation_fraction: {self.validation_fraction} of {len(y)} samples leaves "
+                "an empty training or validation set"
+            )
+        return np.sort(train), np.sort(validation)
 
     # --- training -----------------------------------------------------------
     def _train(
@@ -166,6 +234,11 @@ class _GDBase(BaseEstimator):
             state = copy.deepcopy(state)
         kernel: Any = compiled_epoch
         if on_dask.is_dask_array(X):  # the rows stay on the workers (gdfast.dask)
+            if self._estimator_kind == "classifier" and self.loss in REGRESSION_LOSSES:
+                raise ValueError(
+                    f"loss: {self.loss!r} (a regression loss) in GDClassifier is not "
+                    "supported on dask arrays yet; use a classification loss"
+                )
             known = classes if state is None else state.classes
             X, y = on_dask.prepare(X, y, sample_weight, params, np.random.default_rng(), known)
             classes, sw, kernel = X.classes, None, on_dask.epoch_on_workers
@@ -177,9 +250,29 @@ class _GDBase(BaseEstimator):
             )
         if isinstance(X, ChunkedRows):
             X.chunks.rng = state.rng  # the chunks' permutations carry on across partial_fit
-        result = run_fit(X, y, params, kernel=kernel, sample_weight=sw, state=state)
+        validation = (
+            self._validation_split(y)
+            if params["early_stopping"] and kernel is compiled_epoch
+            else None
+        )
+        result = run_fit(
+            X, y, params, kernel=kernel, sample_weight=sw, state=state, validation=validation
+        )
+        if (
+            result.stop_reason == "diverged"
+            and result.n_epochs == 0
+            and not state.exploded
+            and kernel is compiled_epoch  # X is here, not on dask workers
+            and _squares_overflow(X)
+        ):
+            # no finite first epoch on data of this scale: scikit-learn's error (a
+            # step too large for the data warns, and keeps the weights its lowest-loss
+            # epoch began with)
+            raise ValueError(_OVERFLOW.format(epoch=state.epochs_done + 1))
         self._state = state
-        self._set_fitted(result, partial=partial)
+        self._set_fitted(
+            result, partial=partial, held_out=0 if validation is None else len(validation[1])
+        )
         if not partial:
             if self.tol is not None and self.n_iter_ == self.max_iter:
                 warnings.warn(
@@ -190,16 +283,39 @@ class _GDBase(BaseEstimator):
                 )
         return result
 
-    def _set_fitted(self, result: FitResult, *, partial: bool) -> None:
+    def _set_fitted(self, result: FitResult, *, partial: bool, held_out: int = 0) -> None:
         self.coef_, self.intercept_ = self._public_shapes(result)
         self.n_iter_ = result.n_epochs
-        self.t_ = float(result.n_updates + 1)
+        # scikit-learn's t_ counts the held-out samples of early_stopping too, every epoch
+        # (its schedules count the updates alone, as gdfast's do)
+        self._t_held_out = held_out * result.n_epochs + (
+            getattr(self, "_t_held_out", 0) if partial else 0
+        )
+        self.t_ = float(result.n_updates + 1 + self._t_held_out)
         previous = getattr(self, "loss_curve_", None)
         if partial and previous is not None:
             self.loss_curve_ = np.concatenate([previous, result.loss_history])
         else:
             self.loss_curve_ = result.loss_history.copy()
         self.result_ = result
+        self._set_average_parts()
+
+    def _set_average_parts(self) -> None:
+        """scikit-learn's attributes of an averaged model, in its shapes (one row:
+        1-D): ``_average_coef`` / ``_average_intercept`` (the average, what ``coef_`` /
+        ``intercept_`` hold once averaging has begun) and ``_standard_coef`` /
+        ``_standard_intercept`` (the last iterate); absent without ``average``."""
+        names = ("_average_coef", "_average_intercept", "_standard_coef", "_standard_intercept")
+        state = self._state
+        if state.average is None:
+            for name in names:
+                self.__dict__.pop(name, None)
+            return
+        average_coef, average_intercept = state.coef_intercept(state.average)
+        coef, intercept = state.coef_intercept(state.params)
+        parts = (average_coef, np.atleast_1d(average_intercept), coef, np.atleast_1d(intercept))
+        for name, value in zip(names, parts):
+            setattr(self, name, value)
 
     def _public_shapes(self, result: FitResult) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
@@ -308,9 +424,12 @@ class GDRegressor(RegressorMixin, _GDBase):
     eta0 : float, default=0.01
         The initial learning rate.
     power_t : float, default=0.25
-        Exponent of ``"invscaling"``.
+        Exponent of ``"invscaling"``; a negative one (deprecated by scikit-learn)
+        warns with a ``FutureWarning`` and makes the rate grow.
     early_stopping : bool, default=False
-        Stop on the score (R^2) of a held-out ``validation_fraction``.
+        Stop on the score (R^2, weighted by ``sample_weight``) of a held-out
+        ``validation_fraction``: the samples ``SGDRegressor`` holds out for the
+        same ``random_state`` (scikit-learn's ``ShuffleSplit``).
     validation_fraction : float, default=0.1
         See ``early_stopping``.
     n_iter_no_change : int, default=5
@@ -358,7 +477,8 @@ default="sgd"
     n_iter_ : int
         Epochs run by the last ``fit`` or ``partial_fit`` call.
     t_ : float
-        Updates made so far plus one, as scikit-learn counts them.
+        Updates made so far plus one, as scikit-learn counts them (with
+        ``early_stopping``, the held-out samples of every epoch too).
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -367,6 +487,9 @@ default="sgd"
         The mean loss of every epoch since ``fit`` (``partial_fit`` appends).
     result_ : FitResult
         The result of the last ``fit`` or ``partial_fit`` call.
+    loss_functions : dict
+        Class attribute: scikit-learn's table of its losses, name -> (the loss,
+        its constant: the hinge's threshold or the default epsilon).
 
     Notes
     -----
@@ -380,7 +503,9 @@ default="sgd"
       with a ``RuntimeWarning`` and the coefficients its lowest-loss epoch
       began with (``result_.stop_reason == "diverged"``), where scikit-learn
       clips the loss's derivative at 1e12 and raises ``ValueError`` on
-      overflow.
+      overflow. gdfast raises scikit-learn's ``ValueError`` ("Floating-point
+      under-/overflow ...") when the first epoch is not finite on data whose
+      squared values overflow (no learning rate helps there, scaling does).
     - float32 data gives a float32 ``intercept_`` too.
     - Sparse X gives the model dense X gives; scikit-learn damps the
       intercept's updates by a factor 0.01 on sparse X.
@@ -404,6 +529,7 @@ default="sgd"
 
     _estimator_kind = "regressor"
     _losses = REGRESSION_LOSSES
+    loss_functions = _REGRESSION_LOSS_FUNCTIONS
 
     def __init__(
         self,
@@ -585,8 +711,10 @@ class GDClassifier(ClassifierMixin, _GDBase):
     Parameters
     ----------
     loss : {"hinge", "log_loss", "modified_huber", "squared_hinge", \
-"perceptron", "softmax"}, default="hinge"
-        The loss. ``"softmax"`` (gdfast's) is multinomial logistic regression,
+"perceptron", "squared_error", "huber", "epsilon_insensitive", \
+"squared_epsilon_insensitive", "softmax"}, default="hinge"
+        The loss. The regression losses fit the +-1 targets of each class, as in
+        ``SGDClassifier``. ``"softmax"`` (gdfast's) is multinomial logistic regression,
         one weight row per class.
     penalty : {"l2", "l1", "elasticnet", None}, default="l2"
         ``alpha * (l1_ratio * |w|_1 + (1 - l1_ratio) / 2 * |w|_2^2)``; the
@@ -622,9 +750,12 @@ class GDClassifier(ClassifierMixin, _GDBase):
     eta0 : float, default=0.01
         The initial learning rate (unused by ``"optimal"``).
     power_t : float, default=0.5
-        Exponent of ``"invscaling"``.
+        Exponent of ``"invscaling"``; a negative one (deprecated by scikit-learn)
+        warns with a ``FutureWarning`` and makes the rate grow.
     early_stopping : bool, default=False
-        Stop on the accuracy of a held-out, stratified ``validation_fraction``.
+        Stop on the accuracy (weighted by ``sample_weight``) of a held-out
+        ``validation_fraction``: the samples ``SGDClassifier`` holds out for the
+        same ``random_state`` (scikit-learn's ``StratifiedShuffleSplit``).
     validation_fraction : float, default=0.1
         See ``early_stopping``.
     n_iter_no_change : int, default=5
@@ -676,7 +807,8 @@ default="sgd"
     n_iter_ : int
         Epochs run by the last ``fit`` or ``partial_fit`` call.
     t_ : float
-        Updates made so far plus one, as scikit-learn counts them.
+        Updates made so far plus one, as scikit-learn counts them (with
+        ``early_stopping``, the held-out samples of every epoch too).
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -686,6 +818,9 @@ default="sgd"
         one-vs-rest adds up the classes' losses.
     result_ : FitResult
         The result of the last ``fit`` or ``partial_fit`` call.
+    loss_functions : dict
+        Class attribute: scikit-learn's table of its losses, name -> (the loss,
+        its constant: the hinge's threshold or the default epsilon).
 
     Notes
     -----
@@ -699,14 +834,16 @@ default="sgd"
       with a ``RuntimeWarning`` and the coefficients its lowest-loss epoch
       began with (``result_.stop_reason == "diverged"``), where scikit-learn
       clips the loss's derivative at 1e12 and raises ``ValueError`` on
-      overflow.
+      overflow. gdfast raises scikit-learn's ``ValueError`` ("Floating-point
+      under-/overflow ...") when the first epoch is not finite on data whose
+      squared values overflow (no learning rate helps there, scaling does).
     - float32 data gives a float32 ``intercept_`` too.
     - Sparse X gives the model dense X gives; scikit-learn damps the
       intercept's updates by a factor 0.01 on sparse X.
     - One-vs-rest fits every class in one pass over the data: ``tol`` tests
       the sum of the classes' losses, where scikit-learn stops each class on
       its own (``n_iter_`` is then its largest count).
-    - The regression losses are ``GDRegressor``'s only.
+    - A regression loss is not supported on dask arrays yet.
 
     Examples
     --------
@@ -728,7 +865,8 @@ default="sgd"
     """
 
     _estimator_kind = "classifier"
-    _losses = CLASSIFICATION_LOSSES
+    _losses = (*CLASSIFICATION_LOSSES, *REGRESSION_LOSSES)
+    loss_functions = _CLASSIFICATION_LOSS_FUNCTIONS
     classes_: np.ndarray
 
     def __init__(
@@ -900,12 +1038,14 @@ default="sgd"
         if first_call:
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
-            if self.class_weight == "balanced":
+            if self.class_weight == "balanced":  # scikit-learn's words
                 raise ValueError(
-                    "class_weight 'balanced' is not supported for partial_fit: the "
-                    "frequencies of one chunk are not those of the data. Pass "
-                    "sklearn.utils.compute_class_weight('balanced', classes=classes, y=y) "
-                    "of a large enough sample as class_weight instead."
+                    "class_weight 'balanced' is not supported for partial_fit. In order to "
+                    "use 'balanced' weights, use compute_class_weight('balanced', "
+                    "classes=classes, y=y). In place of y you can use a large enough sample "
+                    "of the full training set target to properly estimate the class "
+                    "frequency distributions. Pass the resulting weights as the "
+                    "class_weight parameter."
                 )
         elif classes is not None and not np.array_equal(self.classes_, unique_labels(classes)):
             raise ValueError(
