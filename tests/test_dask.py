@@ -426,16 +426,22 @@ def test_early_stopping_holds_out_rows_on_the_workers_and_scores_them(loss):
     labels = y if classifier else np.zeros(len(y))
     held = held_out_rows(labels, bounds, random_state=7, fraction=0.2)
     train = np.setdiff1d(np.arange(len(y)), held)
+    sw = np.random.default_rng(3).uniform(0.5, 2.0, size=len(y))
     params = dict(loss=loss, method="batch", eta0=0.3, max_iter=8, tol=None, random_state=7)
     got = gdfast.dask.fit(
-        da.from_array(X, chunks=(1000, 6)), y, early_stopping=True, validation_fraction=0.2,
-        **params,
+        da.from_array(X, chunks=(1000, 6)), y, sample_weight=sw, early_stopping=True,
+        validation_fraction=0.2, **params,
     )  # fmt: skip
-    expected = gdfast.fit(X[train], y[train], **params)  # the training rows alone
+    expected = gdfast.fit(X[train], y[train], sample_weight=sw[train], **params)
     np.testing.assert_allclose(got.coef, expected.coef, rtol=1e-10)
     np.testing.assert_allclose(got.intercept, expected.intercept, rtol=1e-10)
-    predicted = got.predict(X[held])
-    score = accuracy_score(y[held], predicted) if classifier else r2_score(y[held], predicted)
+    # the held-out rows' score, weighted by their sample weights as in memory
+    predicted, w = got.predict(X[held]), sw[held]
+    score = (
+        accuracy_score(y[held], predicted, sample_weight=w)
+        if classifier
+        else r2_score(y[held], predicted, sample_weight=w)
+    )
     assert got.validation_history[-1] == pytest.approx(score, rel=1e-10)
     assert len(got.validation_history) == 8
 

@@ -161,6 +161,7 @@ def prepare(
     if not found.get("indicator", True):
         raise ValueError("y: a 2-D classification y is a 0/1 label indicator matrix")
     class_weight = None
+    sample_sw = sw
     if y.ndim == 2:  # a network's multilabel or multi-output y: one target per output
         n_outputs = int(y.shape[1])
         classes = np.arange(n_outputs) if classifier else None
@@ -179,6 +180,7 @@ def prepare(
             y_enc = y.map_blocks(*encode, dtype=dtype, new_axis=1,
                                  chunks=(y.chunks[0], (n_outputs,)))  # fmt: skip
         if p["class_weight"] is not None:
+            sample_sw = sw  # the validation score weighs the samples, not the classes
             per_class = _class_weights_from_counts(p["class_weight"], classes, *found["labels"])
             if n_outputs > 1 and p["loss"] != "softmax":
                 class_weight = per_class  # weighs the positives of each one-vs-rest problem
@@ -191,14 +193,14 @@ def prepare(
     held_out: list[Any] = []
     if p["early_stopping"]:  # the held-out rows stay on the workers too
         stratify = classifier and y_enc.ndim == 1
-        X, y_enc, sw, *held_out = _hold_out(X, y_enc, sw, p, stratify)
+        X, y_enc, sw, *held_out = _hold_out(X, y_enc, sw, sample_sw, p, stratify)
     X, y_enc, sw, *held_out = dask.persist(X, y_enc, sw, *held_out)
     client = _active_client()
     chunks = _Chunks.of(X, y_enc, sw, client, rng=rng, shuffle=bool(p["shuffle"]))
     validation = None
     if held_out:
-        X_val, y_val = held_out
-        validation = _Validation(_Chunks.of(X_val, y_val, None, client), classifier)
+        X_val, y_val, sw_val = held_out
+        validation = _Validation(_Chunks.of(X_val, y_val, sw_val, client), classifier)
     rows = ChunkedRows(
         shape=(int(X.shape[0]), int(X.shape[1])),
         dtype=dtype,
@@ -211,10 +213,13 @@ def prepare(
     return rows, y_enc
 
 
-def _hold_out(X: Any, y: Any, sw: Any, p: dict[str, Any], stratify: bool) -> tuple[Any, ...]:
-    """(X, y, sample_weight) of the training rows, then (X, y) of the validation rows:
+def _hold_out(
+    X: Any, y: Any, sw: Any, sample_sw: Any, p: dict[str, Any], stratify: bool
+) -> tuple[Any, ...]:
+    """(X, y, sw) of the training rows, then (X, y, sample_sw) of the validation rows:
     ``validation_fraction`` of each chunk's rows (of each class when stratified), drawn
-    on the workers from a seed of ``random_state``, the chunk's index and its labels."""
+    on the workers from a seed of ``random_state``, the chunk's index and its labels.
+    ``sw`` has the class weights folded in, ``sample_sw`` (the score's) not."""
     import dask.array as da
 
     seed = _split_seed(p["random_state"])
@@ -233,7 +238,8 @@ def _hold_out(X: Any, y: Any, sw: Any, p: dict[str, Any], stratify: bool) -> tup
         column = mask if array.ndim == 1 else mask[:, None]
         return da.map_blocks(_select_rows, array, column, keep, chunks=chunks, dtype=array.dtype)
 
-    return select(X, False), select(y, False), select(sw, False), select(X, True), select(y, True)
+    training = select(X, False), select(y, False), select(sw, False)
+    return (*training, select(X, True), select(y, True), select(sample_sw, True))
 
 
 def _split_seed(random_state: Any) -> int:
@@ -470,48 +476,51 @@ class _Validation:
 
     def score(self, state: Any) -> float:
         """The model's score on the held-out rows, as ``gdfast.fit``'s ``_score``:
-        accuracy (subset accuracy for multilabel) or R^2 (its mean over outputs)."""
+        accuracy (subset accuracy for multilabel) or R^2 (its mean over outputs),
+        weighted by the rows' sample weights."""
         if state.network is not None:
             model = (state.network, state.reported_params(), None)
         else:
             model = (None, *state.coef_intercept())
         parts = self.chunks.map(_chunk_score_parts, *model, self.classifier)
         if self.classifier:
-            correct, n_rows = np.sum(parts, axis=0)
-            return float(correct / n_rows)
-        # residual sums, then the targets' sums of squares about their mean, merged
-        # chunk by chunk (Chan et al.'s pairwise update: no cancellation)
+            correct, weight_sum = np.sum(parts, axis=0)
+            return float(correct / weight_sum)
+        # weighted residual sums, then the targets' weighted sums of squares about their
+        # mean, merged chunk by chunk (Chan et al.'s pairwise update: no cancellation)
         residual: Any = 0.0
-        count: Any = 0.0
+        weight: Any = 0.0
         mean: Any = 0.0
         squares: Any = 0.0
-        for part_residual, part_count, part_mean, part_squares in parts:
-            if part_count[0] == 0:
+        for part_residual, part_weight, part_mean, part_squares in parts:
+            if not part_weight[0] > 0:
                 continue
-            total = count + part_count
+            total = weight + part_weight
             delta = part_mean - mean
-            squares = squares + part_squares + delta**2 * count * part_count / total
-            mean = mean + delta * part_count / total
-            residual, count = residual + part_residual, total
-        r2 = 1 - np.asarray(residual) / np.where(np.asarray(squares) > 0, squares, np.inf)
-        if len(r2) == 1:  # one output: gdfast.fit scores a constant target 0
-            return float(r2[0]) if squares[0] > 0 else 0.0
+            squares = squares + part_squares + delta**2 * weight * part_weight / total
+            mean = mean + delta * part_weight / total
+            residual, weight = residual + part_residual, total
+        residual, squares = np.asarray(residual), np.asarray(squares)
+        # a constant target: 1 if predicted exactly, else 0 (scikit-learn's r2_score)
+        r2 = np.where(squares > 0, 1 - residual / np.where(squares > 0, squares, 1), residual == 0)
         return float(np.mean(r2))
 
 
 def _chunk_score_parts(
-    X: np.ndarray, y: np.ndarray, sample_weight: None, network: Any, params: Any,
+    X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, network: Any, params: Any,
     intercept: Any, classifier: bool,
 ) -> np.ndarray:  # fmt: skip
-    """A chunk's share of the score (a task on a worker): (correct, rows) for a
-    classifier; per output (residual sum of squares, rows, mean, sum of squares about
-    the mean) for a regressor. ``params`` is a network's flat vector or a linear coef."""
+    """A chunk's share of the score (a task on a worker), weighted by sample_weight:
+    (correct, weight) for a classifier; per output (residual sum of squares, weight,
+    mean, sum of squares about the mean) for a regressor. ``params`` is a network's
+    flat vector or a linear coef."""
     rows = check_X(X, dtype=params.dtype, finite=False)
     if network is not None:
         scores = network.decision_function(rows, params)
     else:
         scores = np.asarray(rows @ params.T) + intercept
     y = np.asarray(y)
+    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, np.float64)
     if classifier:
         if y.ndim == 2:
             correct = np.all((scores > 0) == (y > 0), axis=1)
@@ -519,12 +528,13 @@ def _chunk_score_parts(
             correct = np.where(scores > 0, 1.0, -1.0) == y
         else:
             correct = np.argmax(scores, axis=1) == y
-        return np.array([np.count_nonzero(correct), len(y)], dtype=np.float64)
+        return np.array([w @ correct, w.sum()], dtype=np.float64)
     targets = y.reshape(len(y), -1).astype(np.float64)
-    residual = np.sum((targets - scores.reshape(targets.shape)) ** 2, axis=0)
-    mean = targets.mean(axis=0) if len(y) else np.zeros(targets.shape[1])
-    squares = np.sum((targets - mean) ** 2, axis=0)
-    return np.stack([residual, np.full(targets.shape[1], float(len(y))), mean, squares])
+    residual = w @ (targets - scores.reshape(targets.shape)) ** 2
+    weight = w.sum()
+    mean = w @ targets / weight if weight > 0 else np.zeros(targets.shape[1])
+    squares = w @ (targets - mean) ** 2
+    return np.stack([residual, np.full(targets.shape[1], weight), mean, squares])
 
 
 def _chunk_seeds(rng: np.random.Generator | np.random.RandomState, n_chunks: int) -> np.ndarray:
