@@ -16,7 +16,7 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -757,22 +757,20 @@ def _has_module(name: str) -> bool:
 # --- the command line -----------------------------------------------------------
 
 
-def _tol(text: str) -> float | str:
-    if text.lower() == "none":
-        return "none"
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number or 'none', got {text!r}") from None
+def _number_or(word: str) -> Callable[[str], float | str]:
+    """An argparse type: a number, or ``word`` (any case)."""
 
+    def parse(text: str) -> float | str:
+        if text.lower() == word:
+            return word
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a number or {word!r}, got {text!r}"
+            ) from None
 
-def _eta0(text: str) -> float | str:
-    if text.lower() == "auto":
-        return "auto"
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number or 'auto', got {text!r}") from None
+    return parse
 
 
 class _Parser(argparse.ArgumentParser):
@@ -857,7 +855,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     fit_cmd.add_argument(
         "--eta0",
-        type=_eta0,
+        type=_number_or("auto"),
         help="the (initial) learning rate (default 0.01), or 'auto' with --method batch: "
         "1 / the largest curvature",
     )
@@ -867,7 +865,9 @@ def _parser() -> argparse.ArgumentParser:
     fit_cmd.add_argument("--alpha", type=float, help="penalty strength (default 1e-4)")
     fit_cmd.add_argument("--max-iter", type=int, help="maximum epochs (default 1000)")
     fit_cmd.add_argument(
-        "--tol", type=_tol, help="stopping tolerance, or 'none' to run max-iter epochs (1e-3)"
+        "--tol",
+        type=_number_or("none"),
+        help="stopping tolerance, or 'none' to run max-iter epochs (1e-3)",
     )
     fit_cmd.add_argument("--random-state", type=int, help="seed of the permutations")
     fit_cmd.add_argument(

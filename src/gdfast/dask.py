@@ -309,6 +309,18 @@ def is_dask_array(X: Any) -> bool:
     return type(X).__module__.startswith("dask.") and hasattr(X, "to_delayed")
 
 
+def check_n_features(estimator: Any, X: Any, *, reset: bool) -> None:
+    """scikit-learn's ``n_features_in_`` of an estimator for a dask X: set (``reset``)
+    or checked, in scikit-learn's words (the rows are checked on the workers)."""
+    if reset:
+        estimator.n_features_in_ = int(X.shape[1])
+    elif X.shape[1] != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {type(estimator).__name__} is expecting "
+            f"{estimator.n_features_in_} features as input."
+        )
+
+
 def map_rows(X: Any, predict: Any, n_columns: int | None, dtype: Any) -> Any:
     """``predict`` on each row chunk of the dask array ``X``: a dask array of shape
     (n_samples,) (``n_columns=None``) or (n_samples, n_columns), computed lazily."""

@@ -154,13 +154,7 @@ class _GDBase(BaseEstimator):
     # --- data ---------------------------------------------------------------
     def _validate_training_data(self, X: Any, y: Any, *, reset: bool) -> tuple[Any, Any]:
         if on_dask.is_dask_array(X):  # checked on the workers, by gdfast.dask.prepare
-            if reset:
-                self.n_features_in_ = int(X.shape[1])
-            elif X.shape[1] != self.n_features_in_:
-                raise ValueError(
-                    f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                    f"{self.n_features_in_} features as input."
-                )
+            on_dask.check_n_features(self, X, reset=reset)
             return X, y
         # gdfast checks X for NaN / inf itself (one pass, not two); y is checked here.
         return validate_data(
