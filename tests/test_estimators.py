@@ -794,3 +794,15 @@ def test_gdfast_imports_without_sklearn():
         "2",
         'GDRegressor and GDClassifier need scikit-learn: pip install "gdfast[sklearn]"',
     ]
+
+
+def test_a_classifier_on_a_regression_loss_has_a_result_that_predicts_labels():
+    # FitResult.is_classifier follows the labels learned, not the loss's name
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = np.where(X[:, 0] - X[:, 1] > 0, "up", "down")
+    clf = GDClassifier(loss="squared_error", learning_rate="constant", eta0=0.01, random_state=0)
+    clf.fit(X, y)
+    assert clf.result_.is_classifier
+    np.testing.assert_array_equal(clf.result_.predict(X), clf.predict(X))
+    assert set(clf.predict(X)) == {"up", "down"} and clf.score(X, y) > 0.9

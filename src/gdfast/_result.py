@@ -13,7 +13,7 @@ import numpy as np
 
 from ._losses import predict_proba_from_scores
 from ._network import forward, output_scores
-from ._validation import CLASSIFICATION_LOSSES, check_X
+from ._validation import check_X
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -125,8 +125,9 @@ class FitResult:
 
     @property
     def is_classifier(self) -> bool:
-        """Whether the fit used a classification loss."""
-        return self.params.get("loss") in CLASSIFICATION_LOSSES
+        """Whether the fit learned class labels (a classification loss, or a
+        regression loss on labels, as ``GDClassifier`` allows)."""
+        return self.classes is not None
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Decision values ``X @ coef.T + intercept`` (a network: its output
