@@ -361,7 +361,7 @@ default="sgd"
         Updates made so far plus one, as scikit-learn counts them.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Column names of a pandas DataFrame X (all strings).
     loss_curve_ : ndarray of shape (n_epochs,)
         The mean loss of every epoch since ``fit`` (``partial_fit`` appends).
@@ -679,7 +679,7 @@ default="sgd"
         Updates made so far plus one, as scikit-learn counts them.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Column names of a pandas DataFrame X (all strings).
     loss_curve_ : ndarray of shape (n_epochs,)
         The mean loss of every epoch since ``fit`` (``partial_fit`` appends);
