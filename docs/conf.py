@@ -45,6 +45,14 @@ numpydoc_show_class_members = True
 numpydoc_show_inherited_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False  # its links lead to other projects' sites: no network here
+# numpydoc's checks of the docstrings' form, each a build warning (an error under -W): a
+# docstring on every public name, known sections in order, a summary sentence, the documented
+# parameters those of the signature and in its order. Not the checks of content every
+# docstring need not have (See Also, Examples, an extended summary, a type for every parameter).
+numpydoc_validation_checks = {
+    "GL03", "GL05", "GL06", "GL07", "GL08", "GL09", "GL10",
+    "SS01", "SS02", "SS03", "PR02", "PR03", "PR10",
+}  # fmt: skip
 
 
 def _skip_foreign_member(
