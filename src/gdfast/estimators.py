@@ -475,7 +475,7 @@ default="sgd"
         ``early_stopping``, the held-out samples of every epoch too).
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Column names of a pandas DataFrame X (all strings).
     loss_curve_ : ndarray of shape (n_epochs,)
         The mean loss of every epoch since ``fit`` (``partial_fit`` appends).
@@ -805,7 +805,7 @@ default="sgd"
         ``early_stopping``, the held-out samples of every epoch too).
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Column names of a pandas DataFrame X (all strings).
     loss_curve_ : ndarray of shape (n_epochs,)
         The mean loss of every epoch since ``fit`` (``partial_fit`` appends);
