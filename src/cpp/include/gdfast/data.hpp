@@ -147,6 +147,17 @@ struct DenseView {
   GDFAST_ALWAYS_INLINE void prefetch(index_t i) const {
     detail::prefetch_lines<3>(data + i * row_stride, n_cols * static_cast<index_t>(sizeof(T)));
   }
+
+  // Loads a value of every cache line of row i (64 bytes apart, and the last
+  // one, which a row starting late in a line ends in) and returns their sum:
+  // what a helper thread does to bring the row into its caches.
+  GDFAST_ALWAYS_INLINE T read_lines(index_t i) const {
+    const T* values = data + i * row_stride;
+    constexpr index_t per_line = 64 / static_cast<index_t>(sizeof(T));
+    T sum = n_cols > 0 ? values[n_cols - 1] : T(0);
+    for (index_t j = 0; j < n_cols; j += per_line) sum += values[j];
+    return sum;
+  }
 };
 
 // One CSR row: the same two operations in O(non-zeros). I is the stored
