@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -192,9 +193,12 @@ class RowReader {
   }
 
   bool running() const { return thread_.joinable(); }
+  // the computing thread is at entry pos of the order (sgd: every sample, of
+  // which one in kPublishEvery is stored; minibatch: every batch, all stored)
   GDFAST_ALWAYS_INLINE void at(index_t pos) {
-    if (pos % kPublishEvery == 0) position_.store(pos, std::memory_order_relaxed);
+    if (pos % kPublishEvery == 0) publish(pos);
   }
+  GDFAST_ALWAYS_INLINE void publish(index_t pos) { position_.store(pos, std::memory_order_relaxed); }
 
  private:
   void read() noexcept {
@@ -450,7 +454,18 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
 
   // Every other combination: a mean gradient per update, then the rule.
   const index_t step = rows_per_update;
+  // Mini-batches of a linear model that one thread sums (a single block of
+  // rows) gather their rows at random as sgd does: the same reader thread
+  // (W5 on 2 threads: see BENCHMARKS.md, issue 14).
+  std::optional<detail::RowReader<T>> reader;
+  if constexpr (std::is_same_v<Data, DenseView<T>> && !detail::is_batch_level<Model>::value) {
+    if (settings.method == Method::minibatch && given.grad == nullptr &&
+        detail::n_blocks_for<Model>(rows_per_update) == 1 &&
+        detail::wants_reader(X, order, n_order, settings.n_threads))
+      reader.emplace(X, y, sample_weight, order, n_order);
+  }
   for (index_t first = 0; first < n_order; first += step, ++t) {
+    if (reader) reader->publish(first);
     if (settings.stop.requested()) {
       stats.stopped = true;
       break;
