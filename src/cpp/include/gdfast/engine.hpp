@@ -149,21 +149,25 @@ GDFAST_ALWAYS_INLINE void prefetch_ahead(const Data& X, const T* y, const index_
   }
 }
 
-// The second core for a shuffled sgd epoch over dense rows, without changing a
-// bit: one thread still does all the arithmetic in the order's order, and a
-// reader thread walks the order ahead of it, loading every line of the next
-// rows (their targets and weights too) so that the computing thread finds them
-// in a cache instead of memory. bench/sgd_pipeline.cpp raced this against a ring of rows
-// copied by the helper, non-temporal staging, prefetch-only helpers and more
-// (BENCHMARKS.md, issue 14): reading up to kLead = 512 rows ahead gained
-// 1.4-1.7x on W1 and W3 while the second core was free, the copies lost 0.3-0.9x.
+// The second core for a shuffled per-sample epoch (sgd, one-block minibatch;
+// dense or CSR rows), without changing a bit: one thread still does all the
+// arithmetic in the order's order, and a reader thread walks the order ahead of
+// it, loading every line of the next rows (their targets and weights too) so
+// that the computing thread finds them in a cache instead of memory.
+// bench/sgd_pipeline.cpp raced this against a ring of rows copied by the
+// helper, non-temporal staging, prefetch-only helpers and more (BENCHMARKS.md,
+// issue 14): reading up to kLead = 512 rows ahead gained 1.4-1.7x on W1 and W3
+// while the second core was free, the copies lost 0.3-0.9x; through gdfast.fit
+// W1, W5 1.5x, W4 1.35x.
 //
 // The thread is started by the constructor and joined by the destructor; when
 // it cannot be started, running() is false and the epoch runs alone. It never
 // waits for anything but the computing thread's progress or the end, so an
 // epoch abandoned on Ctrl-C ends as fast as without it.
-template <class T>
+template <class Data>
 class RowReader {
+  using T = typename Data::value_type;
+
  public:
   // Rows read ahead of the computing thread at most: 512 rows of W1 are 400 KB,
   // which stay in the reader's L2 (1 MiB here) until they are used; 64 and
@@ -177,7 +181,7 @@ class RowReader {
   // The computing thread publishes its position every so many samples.
   static constexpr index_t kPublishEvery = 64;
 
-  RowReader(const DenseView<T>& X, const T* y, const T* sample_weight, const index_t* order,
+  RowReader(const Data& X, const T* y, const T* sample_weight, const index_t* order,
             index_t n_order) noexcept
       : X_(X), y_(y), sample_weight_(sample_weight), order_(order), n_order_(n_order) {
     try {
@@ -219,7 +223,7 @@ class RowReader {
           if (spins > 1000) std::this_thread::yield();
         }
       }
-      if (pos + DenseView<T>::kPrefetchAhead < n_order_) X_.prefetch(order_[pos + DenseView<T>::kPrefetchAhead]);
+      prefetch_ahead(X_, y_, order_, pos, n_order_);
       const index_t i = order_[pos];
       sum += X_.read_lines(i) + y_[i];
       if (sample_weight_) sum += sample_weight_[i];
@@ -228,7 +232,7 @@ class RowReader {
     (void)keep;
   }
 
-  const DenseView<T> X_;
+  const Data X_;
   const T* const y_;
   const T* const sample_weight_;
   const index_t* const order_;
@@ -240,13 +244,12 @@ class RowReader {
 
 // Below this many bytes of rows an epoch can reach, the reader thread costs
 // more than it saves: W2's 16 MB sit in the L3 and lost 11-16% with it (probe),
-// W1's 80-160 MB and W3's 80 MB gained.
+// W1's 80-160 MB, W3's 80 MB and W4's 120 MB gained.
 constexpr index_t kReaderMinBytes = index_t(32) << 20;
 
-template <class T>
-bool wants_reader(const DenseView<T>& X, const index_t* order, index_t n_order, int n_threads) {
-  const index_t rows = std::min(n_order, X.n_rows);
-  return n_threads > 1 && order != nullptr && rows * X.n_cols * static_cast<index_t>(sizeof(T)) >= kReaderMinBytes;
+template <class Data>
+bool wants_reader(const Data& X, const index_t* order, index_t n_order, int n_threads) {
+  return n_threads > 1 && order != nullptr && X.bytes_reached(n_order) >= kReaderMinBytes;
 }
 
 // A model that trains a batch at a time (a network: matrix products over the
@@ -438,7 +441,7 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
       };
       if constexpr (std::is_same_v<Data, DenseView<T>>) {
         if (detail::wants_reader(X, order, n_order, settings.n_threads)) {
-          detail::RowReader<T> reader(X, y, sample_weight, order, n_order);
+          detail::RowReader<Data> reader(X, y, sample_weight, order, n_order);
           if (reader.running()) {
             sgd_loop([&reader](index_t pos) { reader.at(pos); });
             stats.n_updates = t - t_first;
@@ -457,7 +460,7 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
   // Mini-batches of a linear model that one thread sums (a single block of
   // rows) gather their rows at random as sgd does: the same reader thread
   // (W5 on 2 threads: see BENCHMARKS.md, issue 14).
-  std::optional<detail::RowReader<T>> reader;
+  std::optional<detail::RowReader<Data>> reader;
   if constexpr (std::is_same_v<Data, DenseView<T>> && !detail::is_batch_level<Model>::value) {
     if (settings.method == Method::minibatch && given.grad == nullptr &&
         detail::n_blocks_for<Model>(rows_per_update) == 1 &&
@@ -565,7 +568,12 @@ EpochStats run_lazy_epoch(const CsrView<T, I>& X, const T* y, const T* sample_we
   const index_t step = settings.method == Method::sgd ? 1 : std::min(settings.batch_size, n_order);
   std::vector<T> dp(static_cast<std::size_t>(step * k));
   std::vector<T> p(static_cast<std::size_t>(k));
+  // W4's rows are random gathers too: the dense loops' reader thread (issue 14)
+  using Reader = detail::RowReader<CsrView<T, I>>;
+  std::optional<Reader> reader;
+  if (detail::wants_reader(X, order, n_order, settings.n_threads)) reader.emplace(X, y, sample_weight, order, n_order);
   for (index_t first = 0; first < n_order; first += step, ++t) {
+    if (reader && first % Reader::kPublishEvery < step) reader->publish(first);
     if (first % detail::kPollEvery < step && settings.stop.requested()) {
       stats.stopped = true;
       break;
