@@ -14,8 +14,8 @@
 // variants run round by round, interleaved, and the coefficients of every
 // consumer must equal `engine`'s bit for bit.
 //   engine          one thread, rows 8 ahead prefetched into the L1 (gdfast today)
-//   old step        the first probe's step (8 sums, no target prefetch): why its
-//                   baseline ran 5.4 M/s where gdfast runs 7-10
+//   old step        the first probe's step (8 sums, no target prefetch): as fast
+//                   as the engine's (0.97-1.03x), so not why its baseline was slow
 //   touch MODE L    engine + a helper thread that walks the order up to L positions
 //                   ahead of the consumer and brings every line of those rows into
 //                   its own caches: MODE load (reads a word a line, its own prefetch
@@ -324,8 +324,8 @@ double gather(const Problem<T>& P, int threads, index_t ahead = 8, bool order = 
 
 // X in 2 MiB pages where the kernel allows them, as NumPy asks for its large
 // arrays (madvise, MADV_HUGEPAGE): with 4 KiB pages every random row is also a
-// TLB miss, and the one-thread loop ran 5.4 instead of ~8 M/s (GDFAST_PROBE_4K=1
-// measures that case).
+// TLB miss, and the one-thread loop ran 1.15-1.3x slower on W1 float64
+// (GDFAST_PROBE_4K=1 measures that case).
 template <class T>
 std::unique_ptr<T[], decltype(&std::free)> huge_array(std::size_t count) {
   constexpr std::size_t page = std::size_t(1) << 21;
