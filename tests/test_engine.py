@@ -86,6 +86,31 @@ def test_sample_weight_matches_reference(method, regression):
     assert max_relative_error(fast.coef, slow.coef) < 1e-10
 
 
+@pytest.fixture(scope="module")
+def large_regression():
+    # W1-shaped and past the 32 MiB from which sgd reads rows ahead on a second
+    # thread (engine.hpp, RowReader): 90,000 x 100 is 36 MB in float32
+    X, y = make_regression(n=90_000, d=100)
+    return X, y, np.random.default_rng(2).uniform(0.0, 2.0, size=X.shape[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("method", ["sgd", "minibatch"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_two_threads_give_one_threads_bits(large_regression, dtype, method, weighted):
+    # oracle: the one-thread fit; the second thread may only move data, never change a bit
+    X, y, weights = large_regression
+    X, y = X.astype(dtype), y.astype(dtype)
+    params = dict(method=method, eta0=1e-3, max_iter=2, tol=None, random_state=0)
+    params["sample_weight"] = weights if weighted else None
+    one = gdfast.fit(X, y, n_threads=1, **params)
+    two = gdfast.fit(X, y, n_threads=2, **params)
+    assert one.coef.dtype == dtype
+    assert np.array_equal(one.coef, two.coef)
+    assert np.array_equal(one.intercept, two.intercept)
+    assert np.array_equal(one.loss_history, two.loss_history)
+
+
 def test_unshuffled_epochs_match_reference(regression):
     X, y = regression
     params = dict(method="sgd", shuffle=False, eta0=0.05, max_iter=2, tol=None)

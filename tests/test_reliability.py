@@ -46,6 +46,16 @@ def test_ctrl_c_stops_a_long_epoch_within_a_second(method):
     _assert_ctrl_c_stops_epoch_within_a_second(X, y, order, params, config)
 
 
+def test_ctrl_c_stops_an_sgd_epoch_with_its_row_reader_within_a_second():
+    # 40 MB of rows, past the 32 MiB from which sgd on two threads reads rows ahead
+    # on the second (engine.hpp, RowReader): 30 million shuffled samples, several s
+    X, y = make_regression(n=50_000, d=100)
+    order = np.tile(np.random.default_rng(0).permutation(50_000), 600)
+    params = np.zeros(101)
+    config = kernel_config(method="sgd", eta0=1e-4, n_threads=2)
+    _assert_ctrl_c_stops_epoch_within_a_second(X, y, order, params, config)
+
+
 # rows of one network epoch: each takes several seconds here (sgd makes ~30 k updates/s)
 NETWORK_EPOCH_ROWS = {"sgd": 200_000, "minibatch": 1_000_000, "batch": 1_000_000}
 

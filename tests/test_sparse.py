@@ -196,3 +196,24 @@ def test_sparse_nan_is_named():
     X.data[0] = np.nan
     with pytest.raises(ValueError, match=r"^X:.*NaN"):
         gdfast.fit(X, y)
+
+
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("method", ["sgd", "minibatch"])
+def test_two_threads_give_one_threads_bits_on_sparse_rows(method, index_dtype):
+    # oracle: the one-thread fit. 60,000 rows of 50 non-zeros are 36 MB, past the
+    # 32 MiB from which the lazy loop reads rows ahead on a second thread
+    rng = np.random.default_rng(0)
+    n, d, nnz = 60_000, 20_000, 50
+    indices = np.sort(rng.integers(0, d, size=(n, nnz)), axis=1).ravel()
+    indptr = np.arange(0, n * nnz + 1, nnz)
+    X = scipy_sparse.csr_matrix((rng.standard_normal(n * nnz), indices, indptr), shape=(n, d))
+    X.indices, X.indptr = X.indices.astype(index_dtype), X.indptr.astype(index_dtype)
+    y = (X @ rng.normal(size=d) > 0).astype(int)
+    params = dict(method=method, loss="hinge", penalty="l2", alpha=1e-5, max_iter=2, tol=None)
+    one = gdfast.fit(X, y, n_threads=1, random_state=0, **params)
+    two = gdfast.fit(X, y, n_threads=2, random_state=0, **params)
+    assert X.indices.dtype == index_dtype
+    assert np.array_equal(one.coef, two.coef)
+    assert np.array_equal(one.intercept, two.intercept)
+    assert np.array_equal(one.loss_history, two.loss_history)

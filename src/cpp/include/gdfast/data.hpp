@@ -1,6 +1,7 @@
 // Views of the training data: pointers and shapes only, never owning.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 // For the few helpers of the innermost loops that the compiler would rather
@@ -50,6 +51,17 @@ GDFAST_ALWAYS_INLINE void prefetch_lines(const void* begin, index_t bytes) {
   (void)begin;
   (void)bytes;
 #endif
+}
+
+// The sum of a value of every cache line of values[0, n) (64 bytes apart, and
+// the last, which an array starting late in a line ends in): loads that bring
+// the lines into this core's caches, for a thread that reads rows ahead.
+template <class V>
+GDFAST_ALWAYS_INLINE V sum_lines(const V* values, index_t n) {
+  constexpr index_t per_line = 64 / static_cast<index_t>(sizeof(V));
+  V sum = n > 0 ? values[n - 1] : V(0);
+  for (index_t j = 0; j < n; j += per_line) sum += values[j];
+  return sum;
 }
 
 // sum over k < n of values[k] * w_at(k), in four running sums in a fixed order:
@@ -147,6 +159,14 @@ struct DenseView {
   GDFAST_ALWAYS_INLINE void prefetch(index_t i) const {
     detail::prefetch_lines<3>(data + i * row_stride, n_cols * static_cast<index_t>(sizeof(T)));
   }
+
+  // Loads every cache line of row i (detail::sum_lines).
+  GDFAST_ALWAYS_INLINE T read_lines(index_t i) const { return detail::sum_lines(data + i * row_stride, n_cols); }
+
+  // The bytes of the rows an epoch of n_order samples can reach.
+  index_t bytes_reached(index_t n_order) const {
+    return std::min(n_order, n_rows) * n_cols * static_cast<index_t>(sizeof(T));
+  }
 };
 
 // One CSR row: the same two operations in O(non-zeros). I is the stored
@@ -204,6 +224,22 @@ struct CsrView {
     const index_t count = indptr[i + 1] - begin;
     detail::prefetch_lines<1>(data + begin, count * static_cast<index_t>(sizeof(T)));
     detail::prefetch_lines<1>(indices + begin, count * static_cast<index_t>(sizeof(I)));
+  }
+
+  // Loads every cache line of row i's values and indices (detail::sum_lines).
+  GDFAST_ALWAYS_INLINE T read_lines(index_t i) const {
+    const index_t begin = indptr[i];
+    const index_t count = indptr[i + 1] - begin;
+    return detail::sum_lines(data + begin, count) + static_cast<T>(detail::sum_lines(indices + begin, count));
+  }
+
+  // The bytes of values and indices an epoch of n_order samples reaches (in
+  // proportion when it uses fewer samples than there are rows).
+  index_t bytes_reached(index_t n_order) const {
+    if (n_rows == 0) return 0;
+    const index_t nnz = static_cast<index_t>(indptr[n_rows] - indptr[0]);
+    const index_t bytes = nnz * static_cast<index_t>(sizeof(T) + sizeof(I));
+    return n_order >= n_rows ? bytes : bytes / n_rows * n_order;
   }
 };
 

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <optional>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -145,6 +147,109 @@ GDFAST_ALWAYS_INLINE void prefetch_ahead(const Data& X, const T* y, const index_
     __builtin_prefetch(y + i, 0, 3);  // the target is gathered at random too
 #endif
   }
+}
+
+// The second core for a shuffled per-sample epoch (sgd, one-block minibatch;
+// dense or CSR rows), without changing a bit: one thread still does all the
+// arithmetic in the order's order, and a reader thread walks the order ahead of
+// it, loading every line of the next rows (their targets and weights too) so
+// that the computing thread finds them in a cache instead of memory.
+// bench/sgd_pipeline.cpp raced this against a ring of rows copied by the
+// helper, non-temporal staging, prefetch-only helpers and more (BENCHMARKS.md,
+// issue 14): reading up to kLead = 512 rows ahead gained 1.4-1.7x on W1 and W3
+// while the second core was free, the copies lost 0.3-0.9x; through gdfast.fit
+// W1, W5 1.5x, W4 1.35x.
+//
+// The thread is started by the constructor and joined by the destructor; when
+// it cannot be started, running() is false and the epoch runs alone. It never
+// waits for anything but the computing thread's progress or the end, so an
+// epoch abandoned on Ctrl-C ends as fast as without it.
+template <class Data>
+class RowReader {
+  using T = typename Data::value_type;
+
+ public:
+  // Rows read ahead of the computing thread at most: 512 rows of W1 are 400 KB,
+  // which stay in the reader's L2 (1 MiB here) until they are used; 64 and
+  // 2048 tied with it on W1 (bench/sgd_pipeline.cpp).
+  static constexpr index_t kLead = 512;
+  // A reader that finds itself fewer rows than this ahead jumps ahead instead
+  // of reading rows the computing thread is fetching itself: without the jump,
+  // a reader that once fell behind (its core taken by another process) stayed
+  // behind, doubled the memory traffic and lost 0.6x on W1; with it, 0.93-1.1x.
+  static constexpr index_t kSkip = 128;
+  // The computing thread publishes its position every so many samples.
+  static constexpr index_t kPublishEvery = 64;
+
+  RowReader(const Data& X, const T* y, const T* sample_weight, const index_t* order,
+            index_t n_order) noexcept
+      : X_(X), y_(y), sample_weight_(sample_weight), order_(order), n_order_(n_order) {
+    try {
+      thread_ = std::thread([this] { read(); });
+    } catch (...) {  // no thread to be had (std::system_error): the epoch runs alone
+    }
+  }
+  RowReader(const RowReader&) = delete;
+  RowReader& operator=(const RowReader&) = delete;
+  ~RowReader() {
+    done_.store(true, std::memory_order_relaxed);
+    if (thread_.joinable()) thread_.join();
+  }
+
+  bool running() const { return thread_.joinable(); }
+  // the computing thread is at entry pos of the order (sgd: every sample, of
+  // which one in kPublishEvery is stored; minibatch: every batch, all stored)
+  GDFAST_ALWAYS_INLINE void at(index_t pos) {
+    if (pos % kPublishEvery == 0) publish(pos);
+  }
+  GDFAST_ALWAYS_INLINE void publish(index_t pos) { position_.store(pos, std::memory_order_relaxed); }
+
+ private:
+  void read() noexcept {
+    T sum = T(0);
+    index_t seen = 0;  // the computing thread's last position read: its line is read only when needed
+    for (index_t pos = 0; pos < n_order_; ++pos) {
+      if (pos % kPublishEvery == 0) {
+        seen = position_.load(std::memory_order_relaxed);
+        if (pos < seen + kSkip) pos = std::min(n_order_ - 1, seen + kSkip);
+      }
+      if (pos > seen + kLead) {
+        for (int spins = 0;; ++spins) {
+          if (done_.load(std::memory_order_relaxed)) return;
+          seen = position_.load(std::memory_order_relaxed);
+          if (pos <= seen + kLead) break;
+          // spin briefly, then give the core away: a spinning reader on a busy
+          // machine can take the core the computing thread needs
+          if (spins > 1000) std::this_thread::yield();
+        }
+      }
+      prefetch_ahead(X_, y_, order_, pos, n_order_);
+      const index_t i = order_[pos];
+      sum += X_.read_lines(i) + y_[i];
+      if (sample_weight_) sum += sample_weight_[i];
+    }
+    const volatile T keep = sum;  // the loads must happen
+    (void)keep;
+  }
+
+  const Data X_;
+  const T* const y_;
+  const T* const sample_weight_;
+  const index_t* const order_;
+  const index_t n_order_;
+  std::atomic<index_t> position_{0};
+  std::atomic<bool> done_{false};
+  std::thread thread_;  // last: started once everything it reads is set
+};
+
+// Below this many bytes of rows an epoch can reach, the reader thread costs
+// more than it saves: W2's 16 MB sit in the L3 and lost 11-16% with it (probe),
+// W1's 80-160 MB, W3's 80 MB and W4's 120 MB gained.
+constexpr index_t kReaderMinBytes = index_t(32) << 20;
+
+template <class Data>
+bool wants_reader(const Data& X, const index_t* order, index_t n_order, int n_threads) {
+  return n_threads > 1 && order != nullptr && X.bytes_reached(n_order) >= kReaderMinBytes;
 }
 
 // A model that trains a batch at a time (a network: matrix products over the
@@ -322,13 +427,29 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
       }
 #endif
       auto& ws = scratch.workspaces[0];
-      for (index_t pos = 0; pos < n_order; ++pos, ++t) {
-        if (pos % detail::kPollEvery == 0 && settings.stop.requested()) {
-          stats.stopped = true;
-          break;
+      // publish(pos) tells a reader thread where the loop is; the same loop with
+      // or without one, so the bits are the same
+      const auto sgd_loop = [&](auto&& publish) {
+        for (index_t pos = 0; pos < n_order; ++pos, ++t) {
+          if (pos % detail::kPollEvery == 0 && settings.stop.requested()) {
+            stats.stopped = true;
+            break;
+          }
+          publish(pos);
+          stats.loss_sum += sgd_step(pos, t, ws);
         }
-        stats.loss_sum += sgd_step(pos, t, ws);
+      };
+      if constexpr (std::is_same_v<Data, DenseView<T>>) {
+        if (detail::wants_reader(X, order, n_order, settings.n_threads)) {
+          detail::RowReader<Data> reader(X, y, sample_weight, order, n_order);
+          if (reader.running()) {
+            sgd_loop([&reader](index_t pos) { reader.at(pos); });
+            stats.n_updates = t - t_first;
+            return stats;
+          }
+        }
       }
+      sgd_loop([](index_t) {});
       stats.n_updates = t - t_first;
       return stats;
     }
@@ -336,7 +457,18 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
 
   // Every other combination: a mean gradient per update, then the rule.
   const index_t step = rows_per_update;
+  // Mini-batches of a linear model that one thread sums (a single block of
+  // rows) gather their rows at random as sgd does: the same reader thread
+  // (W5 on 2 threads: see BENCHMARKS.md, issue 14).
+  std::optional<detail::RowReader<Data>> reader;
+  if constexpr (std::is_same_v<Data, DenseView<T>> && !detail::is_batch_level<Model>::value) {
+    if (settings.method == Method::minibatch && given.grad == nullptr &&
+        detail::n_blocks_for<Model>(rows_per_update) == 1 &&
+        detail::wants_reader(X, order, n_order, settings.n_threads))
+      reader.emplace(X, y, sample_weight, order, n_order);
+  }
   for (index_t first = 0; first < n_order; first += step, ++t) {
+    if (reader) reader->publish(first);
     if (settings.stop.requested()) {
       stats.stopped = true;
       break;
@@ -436,7 +568,12 @@ EpochStats run_lazy_epoch(const CsrView<T, I>& X, const T* y, const T* sample_we
   const index_t step = settings.method == Method::sgd ? 1 : std::min(settings.batch_size, n_order);
   std::vector<T> dp(static_cast<std::size_t>(step * k));
   std::vector<T> p(static_cast<std::size_t>(k));
+  // W4's rows are random gathers too: the dense loops' reader thread (issue 14)
+  using Reader = detail::RowReader<CsrView<T, I>>;
+  std::optional<Reader> reader;
+  if (detail::wants_reader(X, order, n_order, settings.n_threads)) reader.emplace(X, y, sample_weight, order, n_order);
   for (index_t first = 0; first < n_order; first += step, ++t) {
+    if (reader && first % Reader::kPublishEvery < step) reader->publish(first);
     if (first % detail::kPollEvery < step && settings.stop.requested()) {
       stats.stopped = true;
       break;
