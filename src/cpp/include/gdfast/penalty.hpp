@@ -35,8 +35,15 @@ struct Penalty {
   // models report their data loss alone).
   double batch_loss(const T* w, index_t n) const {
     if (l2_per_batch == T(0)) return 0.0;
-    double squares = 0.0;
-    for (index_t j = 0; j < n; ++j) squares += static_cast<double>(w[j]) * static_cast<double>(w[j]);
+    // eight sums in a fixed order: one chain of dependent additions over a
+    // network's 10,000 weights cost every W7 update about 4 us
+    constexpr index_t kSums = 8;
+    double sums[kSums] = {};
+    index_t j = 0;
+    for (; j + kSums <= n; j += kSums)
+      for (index_t l = 0; l < kSums; ++l) sums[l] += static_cast<double>(w[j + l]) * static_cast<double>(w[j + l]);
+    for (; j < n; ++j) sums[0] += static_cast<double>(w[j]) * static_cast<double>(w[j]);
+    const double squares = ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
     return 0.5 * static_cast<double>(l2_per_batch) * squares;
   }
 
