@@ -313,6 +313,16 @@ class _GDMLPBase(BaseEstimator):
         params = self._gdfast_params(loss, n, n - n_val, 0 if first else int(self.t_))
         if partial:
             params.update(max_iter=1, tol=None, early_stopping=False, progress=False)
+        # scikit-learn divides a batch's weighted loss, and its L2 term, by the batch's
+        # weight sum; the engine divides by its sample count. Weights scaled to a mean of
+        # 1, and alpha with them, make the two the same for a full batch (a weight of 2
+        # is then a repeated sample) and equal in expectation for smaller ones.
+        mean_weight = 1.0
+        if sw is not None:
+            mean_weight = float(np.mean(sw))
+            if not mean_weight > 0:
+                raise ValueError("sample_weight: the weights sum to zero")
+            sw = sw / mean_weight
         state: TrainingState | None = None
         if partial and not first and hasattr(self, "_state"):
             state = copy.deepcopy(self._state)  # an interrupted call leaves the estimator as it was
@@ -328,7 +338,7 @@ class _GDMLPBase(BaseEstimator):
             state = TrainingState.for_labels(
                 params, X.shape[1], X.dtype, self._label_set(), init[0], init[1], n_outputs
             )
-            state.config["penalty_l2_per_batch"] = float(self.alpha)
+            state.config["penalty_l2_per_batch"] = float(self.alpha) / mean_weight
             state.compose_orders = True
             state.velocity_as_step = params["optimizer"] in ("momentum", "nesterov")
         if chunked:
@@ -722,8 +732,9 @@ class GDMLPClassifier(ClassifierMixin, _GDMLPBase):
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Labels, or a 0/1 indicator matrix (multilabel).
         sample_weight : array-like of shape (n_samples,), optional
-            Weights of the samples' losses; a batch's gradient is their
-            weighted sum over its sample count (gdfast's convention).
+            Weights of the samples' losses, scaled to a mean of 1 (and
+            ``alpha`` with them): a weight of 2 is a repeated sample for a
+            full batch and for lbfgs, as in scikit-learn.
 
         Returns
         -------
