@@ -247,3 +247,29 @@ def test_sklearn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         check(estimator)
+
+
+@pytest.mark.parametrize("kind", ["multiclass", "binary", "regressor"])
+def test_early_stopping_holds_out_scikit_learns_samples_draw_for_draw(kind):
+    # train_test_split from the same generator between the initial weights and the
+    # first shuffle (stratified for binary labels only, as scikit-learn's MLP)
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    settings = dict(
+        hidden_layer_sizes=(16,), solver="sgd", early_stopping=True, random_state=0,
+        max_iter=25, momentum=0.9, learning_rate_init=0.05, n_iter_no_change=3,
+    )  # fmt: skip
+    if kind == "regressor":
+        ours, theirs = GDMLPRegressor(**settings), MLPRegressor(**settings)
+        y = y.astype(float)
+    else:
+        ours, theirs = GDMLPClassifier(**settings), MLPClassifier(**settings)
+        y = (y > 4).astype(int) if kind == "binary" else y
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X, y)
+        theirs.fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_
+    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_, atol=1e-12)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-9)
+    np.testing.assert_allclose(ours.coefs_[0], theirs.coefs_[0], rtol=1e-7, atol=1e-10)

@@ -9,8 +9,8 @@ permutations from the same generator, the loss (with ``alpha`` as scikit-learn's
 MLP defines it, ``alpha / 2 * |W|^2 / batch size`` on every batch), momentum and
 Nesterov momentum, the per-epoch ``invscaling`` and ``adaptive`` rates, and the
 stopping rule. Adam differs in where ``epsilon`` enters the step by a factor
-``sqrt(1 - beta_2^t)`` (PyTorch's form); early stopping draws its validation set
-with gdfast's stratified split, not ``train_test_split``.
+``sqrt(1 - beta_2^t)`` (PyTorch's form). Early stopping holds out the samples of
+scikit-learn's ``train_test_split``, drawn from the same generator.
 
 scikit-learn and SciPy are optional dependencies: ``pip install "gdfast[sklearn]"``.
 """
@@ -305,11 +305,6 @@ class _GDMLPBase(BaseEstimator):
         if self.solver == "lbfgs":
             return self._fit_lbfgs(X, y_fit, loss, first, sw)
         n_val = math.ceil(self.validation_fraction * n) if self.early_stopping else 0
-        if self.early_stopping and n_val < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' or the size "
-                "of your dataset."
-            )
         params = self._gdfast_params(loss, n, n - n_val, 0 if first else int(self.t_))
         if partial:
             params.update(max_iter=1, tol=None, early_stopping=False, progress=False)
@@ -341,8 +336,11 @@ class _GDMLPBase(BaseEstimator):
             state.config["penalty_l2_per_batch"] = float(self.alpha) / mean_weight
             state.compose_orders = True
             state.velocity_as_step = params["optimizer"] in ("momentum", "nesterov")
+        validation = None
         if chunked:
             X.chunks.rng = state.rng  # the chunks' permutations carry on across partial_fit
+        elif params["early_stopping"]:
+            validation = self._validation_split(y_fit, state.rng)
         best: dict[str, Any] = {}
         verbose = bool(self.verbose)
         first_epoch = 0 if first else self.n_iter_
@@ -360,7 +358,10 @@ class _GDMLPBase(BaseEstimator):
         params.update(callback=after_epoch, verbose=0)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="gdfast: the loss diverged")
-            result = run_fit(X, y_fit, params, kernel=kernel, state=state, sample_weight=sw)
+            result = run_fit(
+                X, y_fit, params, kernel=kernel, state=state, sample_weight=sw,
+                validation=validation,
+            )  # fmt: skip
         # the closures are the fit's own: the fitted estimator pickles without them
         result.params.update(callback=None, learning_rate=self.learning_rate)
         if result.stop_reason == "diverged" and result.n_epochs == 0 and not state.exploded:
@@ -422,6 +423,33 @@ class _GDMLPBase(BaseEstimator):
         self.out_activation_ = self._out_activation(self.n_outputs_, result.multilabel)
         self.result_ = result
         self._no_improvement_count = self._epochs_without_improvement()
+
+    def _validation_split(
+        self, y: np.ndarray, rng: np.random.RandomState
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """scikit-learn's held-out samples of ``early_stopping`` (its ``train_test_split``,
+        stratified for binary labels), drawn from the fit's generator
+        between the initial weights and the first shuffle, as scikit-learn draws them;
+        the training samples in the split's order, which the epochs then shuffle."""
+        from sklearn.model_selection import train_test_split
+
+        # scikit-learn stratifies a classifier of one output only (binary labels), by
+        # its binarized column of bools
+        labels = self._label_set()
+        binary = self._estimator_kind == "classifier" and labels is not None and len(labels) == 2
+        stratify = self._label_binarizer.transform(y).astype(bool) if binary else None
+        train, validation = train_test_split(
+            np.arange(len(y)),
+            test_size=self.validation_fraction,
+            random_state=rng,
+            stratify=stratify,
+        )
+        if len(validation) < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' or the size "
+                "of your dataset."
+            )
+        return train, np.sort(validation)
 
     def _epochs_without_improvement(self) -> int:
         """scikit-learn's ``_no_improvement_count`` after the last epoch, from the curves."""
