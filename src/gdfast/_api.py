@@ -573,12 +573,17 @@ def _score(
         # a constant target: 1 if predicted exactly, else 0 (scikit-learn's r2_score)
         r2 = np.where(total > 0, 1 - residual / np.where(total > 0, total, 1), residual == 0)
         return float(np.mean(r2))
-    if y_enc.ndim == 2:  # multilabel: subset accuracy
-        correct = np.all((scores > 0) == (y_enc > 0), axis=1)
-    else:
-        predicted = np.where(scores > 0, 1.0, -1.0) if scores.ndim == 1 else np.argmax(scores, 1)
-        correct = predicted == y_enc
-    return float(np.average(correct, weights=weight))
+    return float(np.average(correct_predictions(scores, y_enc), weights=weight))
+
+
+def correct_predictions(scores: np.ndarray, y_enc: np.ndarray) -> np.ndarray:
+    """Per sample, whether the decision values ``scores`` predict the encoded target:
+    the sign for +-1 targets, the arg max for a class index, every label for a 2-D
+    (multilabel) y."""
+    if y_enc.ndim == 2:
+        return np.all((scores > 0) == (y_enc > 0), axis=1)
+    predicted = np.where(scores > 0, 1.0, -1.0) if scores.ndim == 1 else np.argmax(scores, 1)
+    return predicted == y_enc
 
 
 def _split_params(flat: np.ndarray, n_outputs: int, n_features: int) -> tuple[np.ndarray, Any]:
@@ -896,14 +901,14 @@ def run_fit(
     else:
         y_enc, classes, n_outputs = _encode_targets(y_raw, p["loss"], dtype, classes, network)
     sw = check_sample_weight(sample_weight, n_samples, dtype)
+    per_class = None  # rows held elsewhere have their class weights from gdfast.dask
+    if p["class_weight"] is not None and not chunked:
+        if classes is None:
+            raise ValueError("class_weight: only for classification (a classification loss)")
+        per_class = _class_weights(p["class_weight"], classes, y_raw)
     if p["eta0"] == "auto":
         if chunked:
             raise ValueError("eta0: 'auto' is not available on dask arrays; give a number")
-        per_class = (
-            None
-            if p["class_weight"] is None or classes is None
-            else _class_weights(p["class_weight"], classes, y_raw)
-        )
         p["eta0"] = auto_eta0(X, sw, p, per_class)
     if state is None:
         state = TrainingState(p, n_features, dtype, classes, n_outputs, coef_init, intercept_init)
@@ -912,10 +917,8 @@ def run_fit(
     config["class_weight"] = None
     if chunked:
         config["class_weight"] = X.class_weight
-    elif p["class_weight"] is not None:
-        if classes is None:
-            raise ValueError("class_weight: only for classification (a classification loss)")
-        per_class = _class_weights(p["class_weight"], classes, y_raw)
+    elif per_class is not None:
+        assert classes is not None
         if n_outputs > 1 and p["loss"] != "softmax":
             config["class_weight"] = per_class  # weighs the positives of each one-vs-rest problem
         else:

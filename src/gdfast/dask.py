@@ -33,6 +33,7 @@ from ._api import (
     _encode_targets,
     check_validation_size,
     compiled_epoch,
+    correct_predictions,
     default_params,
     run_fit,
     validation_rows,
@@ -534,13 +535,7 @@ def _chunk_score_parts(
     y = np.asarray(y)
     w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, np.float64)
     if classifier:
-        if y.ndim == 2:
-            correct = np.all((scores > 0) == (y > 0), axis=1)
-        elif scores.ndim == 1:
-            correct = np.where(scores > 0, 1.0, -1.0) == y
-        else:
-            correct = np.argmax(scores, axis=1) == y
-        return np.array([w @ correct, w.sum()], dtype=np.float64)
+        return np.array([w @ correct_predictions(scores, y), w.sum()], dtype=np.float64)
     targets = y.reshape(len(y), -1).astype(np.float64)
     residual = w @ (targets - scores.reshape(targets.shape)) ** 2
     weight = w.sum()

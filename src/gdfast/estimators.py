@@ -46,6 +46,7 @@ from . import dask as on_dask
 from ._api import (
     ChunkedRows,
     TrainingState,
+    check_validation_size,
     compiled_epoch,
     default_params,
     random_state_of,
@@ -194,11 +195,7 @@ class _GDBase(BaseEstimator):
             test_size=self.validation_fraction, random_state=random_state_of(self.random_state)
         )
         train, validation = next(cv.split(np.zeros((len(y), 1)), y))
-        if len(train) == 0 or len(validation) == 0:
-            raise ValueError(
-                f"validation_fraction: {self.validation_fraction} of {len(y)} samples leaves "
-                "an empty training or validation set"
-            )
+        check_validation_size(len(validation), len(y), self.validation_fraction)
         return np.sort(train), np.sort(validation)
 
     # --- training -----------------------------------------------------------
