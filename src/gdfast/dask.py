@@ -226,7 +226,8 @@ def _hold_out(
     seed = _split_seed(p["random_state"])
     fraction = float(p["validation_fraction"])
     labels = y if y.ndim == 1 else y[:, 0]
-    mask = labels.map_blocks(_validation_mask, seed, fraction, stratify, dtype=bool)
+    # persisted: its counts and every selection below read it, and would draw it again
+    mask = labels.map_blocks(_validation_mask, seed, fraction, stratify, dtype=bool).persist()
     n_chunks = len(mask.chunks[0])
     per_chunk = mask.map_blocks(_count, dtype=np.int64, chunks=((1,) * n_chunks,)).compute()
     check_validation_size(int(per_chunk.sum()), int(X.shape[0]), fraction)

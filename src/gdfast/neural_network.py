@@ -493,12 +493,12 @@ class _GDMLPBase(BaseEstimator):
         init = (None, None) if first else (self.coefs_, self.intercepts_)
         n_outputs = y.shape[1] if y.ndim == 2 else 1
         network_settings: dict[str, Any] = {}
+        total_weight = n if sample_weight is None else float(np.sum(sample_weight))
         if on_dask.is_dask_array(X):
             rows, _ = on_dask.prepare(
                 X, y, sample_weight, params, np.random.default_rng(), self._label_set()
             )
             dtype = rows.dtype
-            total_weight = n if sample_weight is None else float(np.sum(sample_weight))
 
             def data_part(flat: np.ndarray) -> tuple[float, np.ndarray]:
                 return on_dask.gradient_sum(rows, flat, network_settings)
@@ -507,7 +507,6 @@ class _GDMLPBase(BaseEstimator):
             data = check_X(X)
             X_core = data.parts if isinstance(data, CsrData) else data
             y_core, _, _ = _encode_targets(np.asarray(y), loss, dtype, self._label_set(), True)
-            total_weight = n if sample_weight is None else float(sample_weight.sum())
 
             def data_part(flat: np.ndarray) -> tuple[float, np.ndarray]:
                 loss_sum, mean = _core.network_gradient(
