@@ -19,7 +19,7 @@
 // 256-bit vectors for the loops with a square root and a division in an AVX-512
 // build: on AMD Zen 4 a 512-bit vsqrtpd / vdivpd gives half the elements a cycle
 // of a 256-bit one (bench/update_step.cpp, Adam's step on W7's parameters:
-// 19.6 us with 512-bit vectors, 10.7 us with 256-bit). Not measured on Intel's
+// 19.3 us with 512-bit vectors, 10.2 us with 256-bit). Not measured on Intel's
 // AVX-512 cores. GCC's attribute, on a function of its own (inlined, the loop
 // would take its caller's width); other compilers keep their default width.
 #if defined(__AVX512F__) && defined(__GNUC__) && !defined(__clang__)
