@@ -13,7 +13,15 @@
 // prints the median of `rounds` epochs in M samples/s with min and max; the
 // variants run round by round, interleaved, and the coefficients of every
 // consumer must equal `engine`'s bit for bit.
-//   engine          one thread, rows 8 ahead prefetched into the L1 (gdfast today)
+//   engine          one thread, rows 8 ahead prefetched into the L1 (gdfast before
+//                   the far prefetch; the ratios are to it)
+//   engine far F A  the same with rows F ahead prefetched into the L2 (prefetcht1)
+//                   and A ahead into the L1: F = 32, A = 8 is gdfast's loop now
+//   engine in order the engine's loop over the rows in storage order: its
+//                   arithmetic's rate, with no random gather
+//   reader ...      the kept reader (touch load 512 skip, below) beside a consumer
+//                   that prefetches far itself (cfar F), a reader that does too
+//                   (rfar F), lead 2048: cfar 32 is gdfast on 2 threads now
 //   old step        the first probe's step (8 sums, no target prefetch): as fast
 //                   as the engine's (0.97-1.03x), so not why its baseline was slow
 //   touch MODE L    engine + a helper thread that walks the order up to L positions
@@ -32,6 +40,10 @@
 //   gather 1        no arithmetic: one thread loads a word of every line of the
 //                   permuted rows, prefetching 8 ahead (one core's gather ceiling)
 //   gather 2        the same order split in two halves, one thread each (both cores')
+//   far tL F A      gather 1 with rows F ahead prefetched into the L2 (t1: prefetcht1,
+//                   t2: prefetcht2) and A ahead into the L1 (0: none): one core's
+//                   gather ceiling, now that the L2 takes the misses the L1 cannot
+//   gather 2 far 16 both threads gathering so (both cores' ceiling)
 //   ... ahead 32    the gathers with the rows 32 ahead prefetched instead of 8
 //   stream 1, 2     the gathers over the rows in storage order: the read bandwidth
 #include <immintrin.h>
@@ -102,11 +114,13 @@ GDFAST_ALWAYS_INLINE void prefetch_pos(const Problem<T>& P, index_t pos, index_t
 
 // The consumer: the engine's loop; `at` (when given) published every 64 samples.
 template <class T>
-double consume(const Problem<T>& P, Model<T>& model, index_t ahead, std::atomic<index_t>* at) {
+double consume(const Problem<T>& P, Model<T>& model, index_t ahead, std::atomic<index_t>* at, index_t far = 0) {
   auto ws = model.make_workspace();
   double loss = 0;
+  const index_t bytes = P.d * static_cast<index_t>(sizeof(T));
   for (index_t pos = 0; pos < P.n; ++pos) {
     if (at && (pos & 63) == 0) at->store(pos, std::memory_order_relaxed);
+    if (far > 0 && pos + far < P.n) gdfast::detail::prefetch_lines<2>(P.X.data + P.order[pos + far] * P.d, bytes);
     prefetch_pos(P, pos, ahead);
     const index_t i = P.order[pos];
     loss += engine_step(P, P.X.row(i), P.y[i], model, ws);
@@ -170,7 +184,8 @@ T touch_row(const Problem<T>& P, index_t i, Touch mode) {
 // helper is `lead` rows in.
 template <class T>
 double touch(const Problem<T>& P, Model<T>& model, Touch mode, index_t lead, index_t ahead, index_t skip = 0,
-             bool head = false) {
+             bool head = false, index_t consumer_far = 0, index_t reader_far = 0) {
+  const index_t bytes = P.d * static_cast<index_t>(sizeof(T));
   std::atomic<index_t> at{0}, helper_at{0};
   std::atomic<bool> done{false};
   std::thread helper([&] {
@@ -192,6 +207,8 @@ double touch(const Problem<T>& P, Model<T>& model, Touch mode, index_t lead, ind
         });
         if (done.load(std::memory_order_relaxed)) break;
       }
+      if (reader_far > 0 && pos + reader_far < P.n)
+        gdfast::detail::prefetch_lines<2>(P.X.data + P.order[pos + reader_far] * P.d, bytes);
       if (mode == Touch::load && pos + 8 < P.n) P.X.prefetch(P.order[pos + 8]);
       acc += touch_row(P, P.order[pos], mode);
     }
@@ -200,7 +217,7 @@ double touch(const Problem<T>& P, Model<T>& model, Touch mode, index_t lead, ind
     (void)sink;
   });
   if (head) wait_until([&] { return helper_at.load(std::memory_order_relaxed) >= std::min(P.n, lead); });
-  const double loss = consume(P, model, ahead, &at);
+  const double loss = consume(P, model, ahead, &at, consumer_far);
   done.store(true);
   helper.join();
   return loss;
@@ -310,6 +327,20 @@ T gather_range(const Problem<T>& P, index_t lo, index_t hi, index_t ahead, bool 
   return acc;
 }
 
+// Two levels of software prefetch: rows `far` ahead into the L2 only (L2 miss
+// buffers outnumber the L1's), rows `ahead` ahead into the L1.
+template <class T, int Locality>
+T gather_far(const Problem<T>& P, index_t lo, index_t hi, index_t ahead, index_t far) {
+  T acc = 0;
+  const index_t bytes = P.d * static_cast<index_t>(sizeof(T));
+  for (index_t pos = lo; pos < hi; ++pos) {
+    if (pos + far < hi) gdfast::detail::prefetch_lines<Locality>(P.X.data + P.order[pos + far] * P.d, bytes);
+    if (ahead > 0 && pos + ahead < hi) P.X.prefetch(P.order[pos + ahead]);
+    acc += touch_row(P, P.order[pos], Touch::load);
+  }
+  return acc;
+}
+
 volatile double gather_sink = 0;  // keeps the loads of the gather-only variants
 
 template <class T>
@@ -354,6 +385,9 @@ int run(index_t n, index_t d, int rounds, const std::vector<std::string>& only) 
   std::iota(order.begin(), order.end(), 0);
   std::shuffle(order.begin(), order.end(), gen);
   const Problem<T> P{{X.get(), n, d, d}, y.data(), order.data(), n, d, T(1e-3)};
+  std::vector<index_t> identity(static_cast<std::size_t>(n));
+  std::iota(identity.begin(), identity.end(), index_t(0));
+  const Problem<T> in_order{{X.get(), n, d, d}, y.data(), identity.data(), n, d, T(1e-3)};
 
   using Epoch = std::function<void(Model<T>&)>;
   struct Variant {
@@ -366,6 +400,15 @@ int run(index_t n, index_t d, int rounds, const std::vector<std::string>& only) 
   std::vector<Variant> all = {
       {"engine", [&](Model<T>& m) { consume(P, m, 8, nullptr); }},
       {"engine ahead 16", [&](Model<T>& m) { consume(P, m, 16, nullptr); }},
+      {"engine in order", [&](Model<T>& m) { consume(in_order, m, 8, nullptr); }, false},
+      {"engine far 16 8", [&](Model<T>& m) { consume(P, m, 8, nullptr, 16); }},
+      {"engine far 32 8", [&](Model<T>& m) { consume(P, m, 8, nullptr, 32); }},
+      {"engine far 24 8", [&](Model<T>& m) { consume(P, m, 8, nullptr, 24); }},
+      {"engine far 48 8", [&](Model<T>& m) { consume(P, m, 8, nullptr, 48); }},
+      {"engine far 64 8", [&](Model<T>& m) { consume(P, m, 8, nullptr, 64); }},
+      {"engine far 16 0", [&](Model<T>& m) { consume(P, m, 0, nullptr, 16); }},
+      {"engine far 32 0", [&](Model<T>& m) { consume(P, m, 0, nullptr, 32); }},
+      {"engine far 32 4", [&](Model<T>& m) { consume(P, m, 4, nullptr, 32); }},
       {"old step", [&](Model<T>& m) { old_step(P, m); }, false},
       {"touch load 64", [&](Model<T>& m) { touch(P, m, Touch::load, 64, 8); }},
       {"touch load 512", [&](Model<T>& m) { touch(P, m, Touch::load, 512, 8); }},
@@ -377,6 +420,11 @@ int run(index_t n, index_t d, int rounds, const std::vector<std::string>& only) 
       {"touch load 512 skip", [&](Model<T>& m) { touch(P, m, Touch::load, 512, 8, 128); }},
       {"touch load 2048 skip", [&](Model<T>& m) { touch(P, m, Touch::load, 2048, 8, 128); }},
       {"touch load 512 skip ahead 16", [&](Model<T>& m) { touch(P, m, Touch::load, 512, 16, 128); }},
+      {"reader cfar 32", [&](Model<T>& m) { touch(P, m, Touch::load, 512, 8, 128, false, 32, 0); }},
+      {"reader cfar 16", [&](Model<T>& m) { touch(P, m, Touch::load, 512, 8, 128, false, 16, 0); }},
+      {"reader cfar 16 rfar 16", [&](Model<T>& m) { touch(P, m, Touch::load, 512, 8, 128, false, 16, 16); }},
+      {"reader rfar 16", [&](Model<T>& m) { touch(P, m, Touch::load, 512, 8, 128, false, 0, 16); }},
+      {"reader cfar 16 rfar 16 lead 2048", [&](Model<T>& m) { touch(P, m, Touch::load, 2048, 8, 256, false, 16, 16); }},
       {"touch load 512 skip head", [&](Model<T>& m) { touch(P, m, Touch::load, 512, 8, 128, true); }},
       {"touch load 512 skip ahead 0", [&](Model<T>& m) { touch(P, m, Touch::load, 512, 0, 128, true); }},
       {"touch load 2048 skip head", [&](Model<T>& m) { touch(P, m, Touch::load, 2048, 8, 128, true); }},
@@ -388,6 +436,19 @@ int run(index_t n, index_t d, int rounds, const std::vector<std::string>& only) 
       {"copy", [&](Model<T>& m) { ring_epoch(P, m, 0, 2, false); }},
       {"copy nt", [&](Model<T>& m) { ring_epoch(P, m, 0, 32, true); }},
       {"split", [&](Model<T>& m) { ring_epoch(P, m, 2, 4, false); }},
+      {"far t1 16 8", [&](Model<T>&) { gather_sink = gather_far<T, 2>(P, 0, P.n, 8, 16); }, false},
+      {"far t1 32 8", [&](Model<T>&) { gather_sink = gather_far<T, 2>(P, 0, P.n, 8, 32); }, false},
+      {"far t1 64 8", [&](Model<T>&) { gather_sink = gather_far<T, 2>(P, 0, P.n, 8, 64); }, false},
+      {"far t2 32 8", [&](Model<T>&) { gather_sink = gather_far<T, 1>(P, 0, P.n, 8, 32); }, false},
+      {"far t1 32 0", [&](Model<T>&) { gather_sink = gather_far<T, 2>(P, 0, P.n, 0, 32); }, false},
+      {"far t1 16 0", [&](Model<T>&) { gather_sink = gather_far<T, 2>(P, 0, P.n, 0, 16); }, false},
+      {"gather 2 far 16", [&](Model<T>&) {
+         T other = 0;
+         std::thread helper([&] { other = gather_far<T, 2>(P, P.n / 2, P.n, 0, 16); });
+         const T mine = gather_far<T, 2>(P, 0, P.n / 2, 0, 16);
+         helper.join();
+         gather_sink = static_cast<double>(mine + other);
+       }, false},
       {"gather 1", [&](Model<T>&) { gather(P, 1); }, false},
       {"gather 2", [&](Model<T>&) { gather(P, 2); }, false},
       {"gather 1 ahead 32", [&](Model<T>&) { gather(P, 1, 32); }, false},

@@ -88,9 +88,10 @@ def test_sample_weight_matches_reference(method, regression):
 
 @pytest.fixture(scope="module")
 def large_regression():
-    # W1-shaped and past the 32 MiB from which sgd reads rows ahead on a second
-    # thread (engine.hpp, RowReader): 90,000 x 100 is 36 MB in float32
-    X, y = make_regression(n=90_000, d=100)
+    # past the 32 MiB and the 512-byte rows from which sgd reads rows ahead on a
+    # second thread (engine.hpp, RowReader): 70,000 x 130 is 36 MB in float32, in
+    # rows of 520 bytes
+    X, y = make_regression(n=70_000, d=130)
     return X, y, np.random.default_rng(2).uniform(0.0, 2.0, size=X.shape[0])
 
 

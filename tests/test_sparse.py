@@ -201,8 +201,9 @@ def test_sparse_nan_is_named():
 @pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
 @pytest.mark.parametrize("method", ["sgd", "minibatch"])
 def test_two_threads_give_one_threads_bits_on_sparse_rows(method, index_dtype):
-    # oracle: the one-thread fit. 60,000 rows of 50 non-zeros are 36 MB, past the
-    # 32 MiB from which the lazy loop reads rows ahead on a second thread
+    # oracle: the one-thread fit. 60,000 rows of 50 non-zeros are 36 MB in rows of
+    # 600 bytes or more, past the 32 MiB and the 512-byte rows from which the lazy
+    # loop reads rows ahead on a second thread
     rng = np.random.default_rng(0)
     n, d, nnz = 60_000, 20_000, 50
     indices = np.sort(rng.integers(0, d, size=(n, nnz)), axis=1).ravel()

@@ -160,6 +160,18 @@ struct DenseView {
     detail::prefetch_lines<3>(data + i * row_stride, n_cols * static_cast<index_t>(sizeof(T)));
   }
 
+  // Rows further ahead, into the L2 only (prefetcht1), for rows that come from
+  // memory: the L1 prefetches alone leave a core at the number of misses its
+  // L1 tracks at once, the L2 tracks more. bench/sgd_pipeline.cpp (issue 14):
+  // one thread's W1 epoch 1.44-1.62x (float64) and 1.43-1.52x (float32), W3
+  // 1.5-1.6x with 16 to 64 rows; rows in the L3 (W2) lost 11%, hence only
+  // beyond the cache (detail::kOutOfCacheBytes).
+  static constexpr index_t kPrefetchFar = 32;
+
+  GDFAST_ALWAYS_INLINE void prefetch_far(index_t i) const {
+    detail::prefetch_lines<2>(data + i * row_stride, n_cols * static_cast<index_t>(sizeof(T)));
+  }
+
   // Loads every cache line of row i (detail::sum_lines).
   GDFAST_ALWAYS_INLINE T read_lines(index_t i) const { return detail::sum_lines(data + i * row_stride, n_cols); }
 
@@ -217,6 +229,7 @@ struct CsrView {
   // the L1, whose fill buffers the row's random weight gathers need too: W4 runs
   // 4.15 against 3.65 M samples/s (medians of 5 alternating runs).
   static constexpr index_t kPrefetchAhead = 16;
+  static constexpr index_t kPrefetchFar = 0;  // no second level: the prefetch above is the L2's
 
   // The whole row, values and indices.
   GDFAST_ALWAYS_INLINE void prefetch(index_t i) const {

@@ -134,11 +134,16 @@ inline index_t sample_at(const index_t* order, index_t pos) { return order ? ord
 // A shuffled epoch is a random gather, bound by memory latency: fetch the row
 // a few samples ahead so it arrives while this one is computed, and, for CSR,
 // the row's offsets twice as far ahead, so that reading them to find the row
-// does not stall on a miss of its own.
+// does not stall on a miss of its own. far: the rows come from memory
+// (rows_from_memory), and dense rows are also fetched into the L2 further ahead.
 template <class Data, class T>
-GDFAST_ALWAYS_INLINE void prefetch_ahead(const Data& X, const T* y, const index_t* order, index_t pos, index_t end) {
+GDFAST_ALWAYS_INLINE void prefetch_ahead(const Data& X, const T* y, const index_t* order, index_t pos, index_t end,
+                                         bool far) {
   constexpr index_t ahead = Data::kPrefetchAhead;
   if (order == nullptr) return;
+  if constexpr (Data::kPrefetchFar > 0) {
+    if (far && pos + Data::kPrefetchFar < end) X.prefetch_far(order[pos + Data::kPrefetchFar]);
+  }
   if (pos + 2 * ahead < end) X.prefetch_offsets(order[pos + 2 * ahead]);
   if (pos + ahead < end) {
     const index_t i = order[pos + ahead];
@@ -147,6 +152,16 @@ GDFAST_ALWAYS_INLINE void prefetch_ahead(const Data& X, const T* y, const index_
     __builtin_prefetch(y + i, 0, 3);  // the target is gathered at random too
 #endif
   }
+}
+
+// Rows an epoch reaches beyond this many bytes come from memory rather than the
+// L3 (32 MiB here): W1's 80-160 MB, W3's 80 MB and W4's 120 MB. Below it, W2's
+// 16 MB lost 11-16% with the reader thread and 11% with the far prefetch.
+constexpr index_t kOutOfCacheBytes = index_t(32) << 20;
+
+template <class Data>
+bool rows_from_memory(const Data& X, const index_t* order, index_t n_order) {
+  return order != nullptr && X.bytes_reached(n_order) >= kOutOfCacheBytes;
 }
 
 // The second core for a shuffled per-sample epoch (sgd, one-block minibatch;
@@ -223,7 +238,7 @@ class RowReader {
           if (spins > 1000) std::this_thread::yield();
         }
       }
-      prefetch_ahead(X_, y_, order_, pos, n_order_);
+      prefetch_ahead(X_, y_, order_, pos, n_order_, false);
       const index_t i = order_[pos];
       sum += X_.read_lines(i) + y_[i];
       if (sample_weight_) sum += sample_weight_[i];
@@ -242,14 +257,18 @@ class RowReader {
   std::thread thread_;  // last: started once everything it reads is set
 };
 
-// Below this many bytes of rows an epoch can reach, the reader thread costs
-// more than it saves: W2's 16 MB sit in the L3 and lost 11-16% with it (probe),
-// W1's 80-160 MB, W3's 80 MB and W4's 120 MB gained.
-constexpr index_t kReaderMinBytes = index_t(32) << 20;
+// Rows narrower than this gain nothing from the reader once the computing
+// thread prefetches far ahead itself (kPrefetchFar): the kernel alone tied on
+// W1 float32 (400-byte rows, 1.01-1.08x) and W3 (80 bytes, 1.04x), and the
+// whole fit lost 10% on W1 float32, its second core shared with the next
+// order's draw; W1 float64 (800 bytes) gained 1.2-1.28x.
+constexpr index_t kReaderMinRowBytes = 512;
 
 template <class Data>
 bool wants_reader(const Data& X, const index_t* order, index_t n_order, int n_threads) {
-  return n_threads > 1 && order != nullptr && X.bytes_reached(n_order) >= kReaderMinBytes;
+  const index_t rows = std::min(n_order, X.n_rows);
+  return n_threads > 1 && rows_from_memory(X, order, n_order) &&
+         X.bytes_reached(n_order) >= rows * kReaderMinRowBytes;
 }
 
 // A model that trains a batch at a time (a network: matrix products over the
@@ -274,9 +293,10 @@ double accumulate_rows(const Data& X, const typename Model::value_type* y,
   } else {
     double loss = 0.0;
     const index_t end = first + count;
+    const bool far = rows_from_memory(X, order, n_order);
     for (index_t pos = first; pos < end; ++pos) {
       // ahead into the next batch too: its first rows are as random as these
-      prefetch_ahead(X, y, order, pos, n_order);
+      prefetch_ahead(X, y, order, pos, n_order, far);
       const index_t i = sample_at(order, pos);
       const auto row = X.row(i);
       const T w = sample_weight ? sample_weight[i] : T(1);
@@ -377,9 +397,10 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
   if constexpr (Rule::direct && Model::direct_step) {
     if (settings.method == Method::sgd) {
       const index_t t_first = t;
+      const bool far = detail::rows_from_memory(X, order, n_order);
       // One sample's gradient goes straight from its row into the parameters.
       const auto sgd_step = [&](index_t pos, index_t t_now, typename Model::Workspace& ws) {
-        detail::prefetch_ahead(X, y, order, pos, n_order);
+        detail::prefetch_ahead(X, y, order, pos, n_order, far);
         const index_t i = detail::sample_at(order, pos);
         const auto row = X.row(i);
         const T w = sample_weight ? sample_weight[i] : T(1);
@@ -580,7 +601,7 @@ EpochStats run_lazy_epoch(const CsrView<T, I>& X, const T* y, const T* sample_we
     }
     const index_t count = std::min(step, n_order - first);
     const T eta = schedule(t);
-    for (index_t r = 0; r < count; ++r) detail::prefetch_ahead(X, y, order, first + r, n_order);
+    for (index_t r = 0; r < count; ++r) detail::prefetch_ahead(X, y, order, first + r, n_order, false);
 
     // 1. predictions of every row at the same (caught-up) weights
     double loss = 0.0;
