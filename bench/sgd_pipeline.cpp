@@ -19,6 +19,7 @@
 //                   and A ahead into the L1: F = 32, A = 8 is gdfast's loop now
 //   engine in order the engine's loop over the rows in storage order: its
 //                   arithmetic's rate, with no random gather
+//   run_epoch [in order]  gdfast::run_epoch itself (engine.hpp), one thread
 //   reader ...      the kept reader (touch load 512 skip, below) beside a consumer
 //                   that prefetches far itself (cfar F), a reader that does too
 //                   (rfar F), lead 2048: cfar 32 is gdfast on 2 threads now
@@ -67,6 +68,7 @@
 #include <vector>
 
 #include "gdfast/data.hpp"
+#include "gdfast/engine.hpp"
 #include "gdfast/loss.hpp"
 #include "gdfast/model.hpp"
 
@@ -126,6 +128,21 @@ double consume(const Problem<T>& P, Model<T>& model, index_t ahead, std::atomic<
     loss += engine_step(P, P.X.row(i), P.y[i], model, ws);
   }
   return loss;
+}
+
+// gdfast's own run_epoch (sgd, plain rule, no penalty), one thread; order
+// nullptr: the rows in storage order.
+template <class T>
+double run_engine(const Problem<T>& P, Model<T>& model, const index_t* order) {
+  gdfast::PlainUpdate rule;
+  const gdfast::Penalty<T> penalty;
+  gdfast::Schedule<T> schedule;
+  schedule.eta0 = static_cast<double>(P.eta);
+  const gdfast::Averager<T> averager;
+  gdfast::EpochSettings settings;
+  settings.method = gdfast::Method::sgd;
+  return gdfast::run_epoch(P.X, P.y, nullptr, order, P.n, model, rule, penalty, schedule, averager, 0, settings)
+      .loss_sum;
 }
 
 // The first probe's step, kept to show what its baseline lacked.
@@ -401,6 +418,8 @@ int run(index_t n, index_t d, int rounds, const std::vector<std::string>& only) 
       {"engine", [&](Model<T>& m) { consume(P, m, 8, nullptr); }},
       {"engine ahead 16", [&](Model<T>& m) { consume(P, m, 16, nullptr); }},
       {"engine in order", [&](Model<T>& m) { consume(in_order, m, 8, nullptr); }, false},
+      {"run_epoch", [&](Model<T>& m) { run_engine(P, m, P.order); }},
+      {"run_epoch in order", [&](Model<T>& m) { run_engine(P, m, nullptr); }, false},
       {"engine far 16 8", [&](Model<T>& m) { consume(P, m, 8, nullptr, 16); }},
       {"engine far 32 8", [&](Model<T>& m) { consume(P, m, 8, nullptr, 32); }},
       {"engine far 24 8", [&](Model<T>& m) { consume(P, m, 8, nullptr, 24); }},
