@@ -116,13 +116,17 @@ GDFAST_ALWAYS_INLINE void prefetch_pos(const Problem<T>& P, index_t pos, index_t
 
 // The consumer: the engine's loop; `at` (when given) published every 64 samples.
 template <class T>
-double consume(const Problem<T>& P, Model<T>& model, index_t ahead, std::atomic<index_t>* at, index_t far = 0) {
+double consume(const Problem<T>& P, Model<T>& model, index_t ahead, std::atomic<index_t>* at, index_t far = 0,
+               bool far_target = false) {
   auto ws = model.make_workspace();
   double loss = 0;
   const index_t bytes = P.d * static_cast<index_t>(sizeof(T));
   for (index_t pos = 0; pos < P.n; ++pos) {
     if (at && (pos & 63) == 0) at->store(pos, std::memory_order_relaxed);
-    if (far > 0 && pos + far < P.n) gdfast::detail::prefetch_lines<2>(P.X.data + P.order[pos + far] * P.d, bytes);
+    if (far > 0 && pos + far < P.n) {
+      gdfast::detail::prefetch_lines<2>(P.X.data + P.order[pos + far] * P.d, bytes);
+      if (far_target) __builtin_prefetch(P.y + P.order[pos + far], 0, 2);
+    }
     prefetch_pos(P, pos, ahead);
     const index_t i = P.order[pos];
     loss += engine_step(P, P.X.row(i), P.y[i], model, ws);
@@ -422,6 +426,7 @@ int run(index_t n, index_t d, int rounds, const std::vector<std::string>& only) 
       {"run_epoch in order", [&](Model<T>& m) { run_engine(P, m, nullptr); }, false},
       {"engine far 16 8", [&](Model<T>& m) { consume(P, m, 8, nullptr, 16); }},
       {"engine far 32 8", [&](Model<T>& m) { consume(P, m, 8, nullptr, 32); }},
+      {"engine far 32 8 y", [&](Model<T>& m) { consume(P, m, 8, nullptr, 32, true); }},
       {"engine far 24 8", [&](Model<T>& m) { consume(P, m, 8, nullptr, 24); }},
       {"engine far 48 8", [&](Model<T>& m) { consume(P, m, 8, nullptr, 48); }},
       {"engine far 64 8", [&](Model<T>& m) { consume(P, m, 8, nullptr, 64); }},

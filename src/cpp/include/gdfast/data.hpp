@@ -229,7 +229,11 @@ struct CsrView {
   // the L1, whose fill buffers the row's random weight gathers need too: W4 runs
   // 4.15 against 3.65 M samples/s (medians of 5 alternating runs).
   static constexpr index_t kPrefetchAhead = 16;
-  static constexpr index_t kPrefetchFar = 0;  // no second level: the prefetch above is the L2's
+  // The far level fetches only the targets and weights (engine.hpp,
+  // prefetch_ahead): a row's values need its offsets, fetched 32 ahead already,
+  // and its prefetch above goes to the L2 anyway.
+  static constexpr index_t kPrefetchFar = 32;
+  void prefetch_far(index_t /*i*/) const {}
 
   // The whole row, values and indices.
   GDFAST_ALWAYS_INLINE void prefetch(index_t i) const {

@@ -132,24 +132,35 @@ struct Scratch {
 inline index_t sample_at(const index_t* order, index_t pos) { return order ? order[pos] : pos; }
 
 // A shuffled epoch is a random gather, bound by memory latency: fetch the row
-// a few samples ahead so it arrives while this one is computed, and, for CSR,
-// the row's offsets twice as far ahead, so that reading them to find the row
-// does not stall on a miss of its own. far: the rows come from memory
-// (rows_from_memory), and dense rows are also fetched into the L2 further ahead.
+// a few samples ahead so it arrives while this one is computed (its target and
+// weight too: they are gathered at random as well), and, for CSR, the row's
+// offsets twice as far ahead, so that reading them to find the row does not
+// stall on a miss of its own. far: the rows come from memory (rows_from_memory),
+// and dense rows, targets and weights are also fetched into the L2 further ahead.
 template <class Data, class T>
-GDFAST_ALWAYS_INLINE void prefetch_ahead(const Data& X, const T* y, const index_t* order, index_t pos, index_t end,
-                                         bool far) {
+GDFAST_ALWAYS_INLINE void prefetch_ahead(const Data& X, const T* y, const T* sample_weight, const index_t* order,
+                                         index_t pos, index_t end, bool far) {
   constexpr index_t ahead = Data::kPrefetchAhead;
   if (order == nullptr) return;
   if constexpr (Data::kPrefetchFar > 0) {
-    if (far && pos + Data::kPrefetchFar < end) X.prefetch_far(order[pos + Data::kPrefetchFar]);
+    if (far && pos + Data::kPrefetchFar < end) {
+      const index_t i = order[pos + Data::kPrefetchFar];
+      X.prefetch_far(i);
+#if defined(__GNUC__)
+      // the target's miss stalled the step as often as the row's (perf, W1):
+      // without it, W1 1.27x and W3 1.27x slower (bench/sgd_pipeline.cpp)
+      __builtin_prefetch(y + i, 0, 2);
+      if (sample_weight) __builtin_prefetch(sample_weight + i, 0, 2);
+#endif
+    }
   }
   if (pos + 2 * ahead < end) X.prefetch_offsets(order[pos + 2 * ahead]);
   if (pos + ahead < end) {
     const index_t i = order[pos + ahead];
     X.prefetch(i);
 #if defined(__GNUC__)
-    __builtin_prefetch(y + i, 0, 3);  // the target is gathered at random too
+    __builtin_prefetch(y + i, 0, 3);
+    if (sample_weight) __builtin_prefetch(sample_weight + i, 0, 3);
 #endif
   }
 }
@@ -238,7 +249,7 @@ class RowReader {
           if (spins > 1000) std::this_thread::yield();
         }
       }
-      prefetch_ahead(X_, y_, order_, pos, n_order_, false);
+      prefetch_ahead(X_, y_, sample_weight_, order_, pos, n_order_, false);
       const index_t i = order_[pos];
       sum += X_.read_lines(i) + y_[i];
       if (sample_weight_) sum += sample_weight_[i];
@@ -296,7 +307,7 @@ double accumulate_rows(const Data& X, const typename Model::value_type* y,
     const bool far = rows_from_memory(X, order, n_order);
     for (index_t pos = first; pos < end; ++pos) {
       // ahead into the next batch too: its first rows are as random as these
-      prefetch_ahead(X, y, order, pos, n_order, far);
+      prefetch_ahead(X, y, sample_weight, order, pos, n_order, far);
       const index_t i = sample_at(order, pos);
       const auto row = X.row(i);
       const T w = sample_weight ? sample_weight[i] : T(1);
@@ -400,7 +411,7 @@ EpochStats run_epoch(const Data& X, const typename Model::value_type* y,
       const bool far = detail::rows_from_memory(X, order, n_order);
       // One sample's gradient goes straight from its row into the parameters.
       const auto sgd_step = [&](index_t pos, index_t t_now, typename Model::Workspace& ws) {
-        detail::prefetch_ahead(X, y, order, pos, n_order, far);
+        detail::prefetch_ahead(X, y, sample_weight, order, pos, n_order, far);
         const index_t i = detail::sample_at(order, pos);
         const auto row = X.row(i);
         const T w = sample_weight ? sample_weight[i] : T(1);
@@ -591,6 +602,7 @@ EpochStats run_lazy_epoch(const CsrView<T, I>& X, const T* y, const T* sample_we
   std::vector<T> p(static_cast<std::size_t>(k));
   // W4's rows are random gathers too: the dense loops' reader thread (issue 14)
   using Reader = detail::RowReader<CsrView<T, I>>;
+  const bool far = detail::rows_from_memory(X, order, n_order);
   std::optional<Reader> reader;
   if (detail::wants_reader(X, order, n_order, settings.n_threads)) reader.emplace(X, y, sample_weight, order, n_order);
   for (index_t first = 0; first < n_order; first += step, ++t) {
@@ -601,7 +613,7 @@ EpochStats run_lazy_epoch(const CsrView<T, I>& X, const T* y, const T* sample_we
     }
     const index_t count = std::min(step, n_order - first);
     const T eta = schedule(t);
-    for (index_t r = 0; r < count; ++r) detail::prefetch_ahead(X, y, order, first + r, n_order, false);
+    for (index_t r = 0; r < count; ++r) detail::prefetch_ahead(X, y, sample_weight, order, first + r, n_order, far);
 
     // 1. predictions of every row at the same (caught-up) weights
     double loss = 0.0;
