@@ -16,13 +16,14 @@
 //   engine          one thread, rows 8 ahead prefetched into the L1 (gdfast before
 //                   the far prefetch; the ratios are to it)
 //   engine far F A  the same with rows F ahead prefetched into the L2 (prefetcht1)
-//                   and A ahead into the L1: F = 32, A = 8 is gdfast's loop now
+//                   and A ahead into the L1; ... y: their targets F ahead too
+//                   (F = 32, A = 8, y is gdfast's loop now)
 //   engine in order the engine's loop over the rows in storage order: its
 //                   arithmetic's rate, with no random gather
 //   run_epoch [in order]  gdfast::run_epoch itself (engine.hpp), one thread
 //   reader ...      the kept reader (touch load 512 skip, below) beside a consumer
 //                   that prefetches far itself (cfar F), a reader that does too
-//                   (rfar F), lead 2048: cfar 32 is gdfast on 2 threads now
+//                   (rfar F), lead 2048: cfar 32 y is gdfast on 2 threads now
 //   old step        the first probe's step (8 sums, no target prefetch): as fast
 //                   as the engine's (0.97-1.03x), so not why its baseline was slow
 //   touch MODE L    engine + a helper thread that walks the order up to L positions
@@ -205,7 +206,7 @@ T touch_row(const Problem<T>& P, index_t i, Touch mode) {
 // helper is `lead` rows in.
 template <class T>
 double touch(const Problem<T>& P, Model<T>& model, Touch mode, index_t lead, index_t ahead, index_t skip = 0,
-             bool head = false, index_t consumer_far = 0, index_t reader_far = 0) {
+             bool head = false, index_t consumer_far = 0, index_t reader_far = 0, bool far_target = false) {
   const index_t bytes = P.d * static_cast<index_t>(sizeof(T));
   std::atomic<index_t> at{0}, helper_at{0};
   std::atomic<bool> done{false};
@@ -238,7 +239,7 @@ double touch(const Problem<T>& P, Model<T>& model, Touch mode, index_t lead, ind
     (void)sink;
   });
   if (head) wait_until([&] { return helper_at.load(std::memory_order_relaxed) >= std::min(P.n, lead); });
-  const double loss = consume(P, model, ahead, &at, consumer_far);
+  const double loss = consume(P, model, ahead, &at, consumer_far, far_target);
   done.store(true);
   helper.join();
   return loss;
@@ -445,6 +446,7 @@ int run(index_t n, index_t d, int rounds, const std::vector<std::string>& only) 
       {"touch load 2048 skip", [&](Model<T>& m) { touch(P, m, Touch::load, 2048, 8, 128); }},
       {"touch load 512 skip ahead 16", [&](Model<T>& m) { touch(P, m, Touch::load, 512, 16, 128); }},
       {"reader cfar 32", [&](Model<T>& m) { touch(P, m, Touch::load, 512, 8, 128, false, 32, 0); }},
+      {"reader cfar 32 y", [&](Model<T>& m) { touch(P, m, Touch::load, 512, 8, 128, false, 32, 0, true); }},
       {"reader cfar 16", [&](Model<T>& m) { touch(P, m, Touch::load, 512, 8, 128, false, 16, 0); }},
       {"reader cfar 16 rfar 16", [&](Model<T>& m) { touch(P, m, Touch::load, 512, 8, 128, false, 16, 16); }},
       {"reader rfar 16", [&](Model<T>& m) { touch(P, m, Touch::load, 512, 8, 128, false, 0, 16); }},
