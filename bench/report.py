@@ -1142,10 +1142,11 @@ def _limit_texts(report: Report) -> dict[str, str]:
             f"faster, and {against_ceiling('W1 float64: gdfast / SGDRegressor')}; the target "
             "needs rows from memory faster than this machine delivers them. Profile "
             "([W1](bench/PROFILES.md#w1)): most "
-            "samples in the epoch kernel, on the row prefetch (the instruction after "
-            "`prefetcht0` waits for a free fill buffer) and on the row's first loads (the "
-            "`vfmadd231pd` with a memory operand); NumPy drawing the next permutation on the "
-            "other core, and the one pass over X for NaN, share the rest."
+            "samples in the epoch kernel, on the far row prefetch (the instruction after "
+            "`prefetcht1`, 32 rows ahead into the L2, waits for a free miss buffer: the core "
+            "has as many rows in flight as it can track) and on the row's first loads; NumPy "
+            "drawing the next permutation on the other core, and the one pass over X for "
+            "NaN, share the rest (BENCHMARKS.md, 'Issue 14', for the second core)."
         ),
         "W1 float32": (
             "As W1 float64, a random gather from memory: X is 80 MB in float32, 2.5 times "
@@ -1180,8 +1181,9 @@ def _limit_texts(report: Report) -> dict[str, str]:
             f"takes {fig('W3: permutation ms', '.1f', ' ms')} = "
             f"{fig('W3: permutation share', '.0%', '')} of a gdfast epoch; the next epoch's is "
             "drawn by a worker thread while this one runs, but the first is on the critical "
-            "path. Profile ([W3](bench/PROFILES.md#w3)): the epoch kernel (row prefetch and "
-            "loads) and NumPy's shuffle (a quarter of the samples, on the worker)."
+            "path. Profile ([W3](bench/PROFILES.md#w3)): the epoch kernel (the far row "
+            "prefetch and the loads) and NumPy's shuffle (a quarter of the samples, on the "
+            "worker)."
         ),
         "W4": (
             "Each sample gathers a random row of 50 values and 50 indices (600 bytes) from "

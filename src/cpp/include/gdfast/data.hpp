@@ -163,9 +163,9 @@ struct DenseView {
   // Rows further ahead, into the L2 only (prefetcht1), for rows that come from
   // memory: the L1 prefetches alone leave a core at the number of misses its
   // L1 tracks at once, the L2 tracks more. bench/sgd_pipeline.cpp (issue 14):
-  // one thread's W1 epoch 1.44-1.62x (float64) and 1.43-1.52x (float32), W3
-  // 1.5-1.6x with 16 to 64 rows; rows in the L3 (W2) lost 11%, hence only
-  // beyond the cache (detail::kOutOfCacheBytes).
+  // one thread's W1 epoch 1.4-1.7x (float64) and 1.4-1.55x (float32), W3
+  // 1.2-1.7x, with 16 to 64 rows alike; rows in the L3 (W2) lost 8-11%, hence
+  // only beyond the cache (detail::kOutOfCacheBytes).
   static constexpr index_t kPrefetchFar = 32;
 
   GDFAST_ALWAYS_INLINE void prefetch_far(index_t i) const {

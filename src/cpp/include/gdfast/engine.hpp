@@ -183,8 +183,9 @@ bool rows_from_memory(const Data& X, const index_t* order, index_t n_order) {
 // bench/sgd_pipeline.cpp raced this against a ring of rows copied by the
 // helper, non-temporal staging, prefetch-only helpers and more (BENCHMARKS.md,
 // issue 14): reading up to kLead = 512 rows ahead gained 1.4-1.7x on W1 and W3
-// while the second core was free, the copies lost 0.3-0.9x; through gdfast.fit
-// W1, W5 1.5x, W4 1.35x.
+// while the second core was free, the copies lost 0.3-0.9x. Since the computing
+// thread prefetches far ahead itself (kPrefetchFar) the reader adds less: the
+// probe's W1 1.03-1.2x; through gdfast.fit W4 1.36x, W5 1.09x, W1 1.04x.
 //
 // The thread is started by the constructor and joined by the destructor; when
 // it cannot be started, running() is false and the epoch runs alone. It never
@@ -272,7 +273,7 @@ class RowReader {
 // thread prefetches far ahead itself (kPrefetchFar): the kernel alone tied on
 // W1 float32 (400-byte rows, 1.01-1.08x) and W3 (80 bytes, 1.04x), and the
 // whole fit lost 10% on W1 float32, its second core shared with the next
-// order's draw; W1 float64 (800 bytes) gained 1.2-1.28x.
+// order's draw; W1 float64 (800 bytes) gained 1.2-1.28x, W4 (600) 1.36x.
 constexpr index_t kReaderMinRowBytes = 512;
 
 template <class Data>
