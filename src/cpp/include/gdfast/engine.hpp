@@ -185,7 +185,8 @@ bool rows_from_memory(const Data& X, const index_t* order, index_t n_order) {
 // issue 14): reading up to kLead = 512 rows ahead gained 1.4-1.7x on W1 and W3
 // while the second core was free, the copies lost 0.3-0.9x. Since the computing
 // thread prefetches far ahead itself (kPrefetchFar) the reader adds less: the
-// probe's W1 1.03-1.2x; through gdfast.fit W4 1.36x, W5 1.09x, W1 1.04x.
+// probe's W1 1.22x (float64) and 0.97x (float32); through gdfast.fit W4 1.36x,
+// W5 1.09x, W1 1.04x.
 //
 // The thread is started by the constructor and joined by the destructor; when
 // it cannot be started, running() is false and the epoch runs alone. It never
