@@ -21,6 +21,8 @@
 //   engine in order the engine's loop over the rows in storage order: its
 //                   arithmetic's rate, with no random gather
 //   run_epoch [in order]  gdfast::run_epoch itself (engine.hpp), one thread
+//   fused far, fused in order  the update of one sample and the next sample's
+//                   dot product in one pass over the weights (the same bits)
 //   reader ...      the kept reader (touch load 512 skip, below) beside a consumer
 //                   that prefetches far itself (cfar F), a reader that does too
 //                   (rfar F), lead 2048: cfar 32 y is gdfast on 2 threads now
@@ -148,6 +150,68 @@ double run_engine(const Problem<T>& P, Model<T>& model, const index_t* order) {
   settings.method = gdfast::Method::sgd;
   return gdfast::run_epoch(P.X, P.y, nullptr, order, P.n, model, rule, penalty, schedule, averager, 0, settings)
       .loss_sum;
+}
+
+// The update of sample k fused with the prediction of sample k + 1: one pass
+// over the weights computes w += s x_k and, from the new w still in registers,
+// the next dot product, with LinearModel's lanes, fold and tail (the same bits):
+// no round trip through memory between an update and the next dot product.
+template <class T>
+double fused(const Problem<T>& P, Model<T>& model, bool far_prefetch) {
+  constexpr index_t kSums = 128 / static_cast<index_t>(sizeof(T));
+  const index_t d = P.d;
+  T* const w = model.params;
+  T& b = model.params[d];
+  const T* const X = P.X.data;
+  const index_t bytes = d * static_cast<index_t>(sizeof(T));
+  const auto fold = [](T* s) {
+    for (index_t width = kSums / 2; width >= 1; width /= 2)
+      for (index_t l = 0; l < width; ++l) s[l] += s[l + width];
+    return s[0];
+  };
+  // p of the first sample: the plain dot product
+  const T* x = X + P.order[0] * d;
+  T p = gdfast::DenseRow<T>{x, d}.dot(w) + b;
+  double loss = 0;
+  for (index_t pos = 0; pos < P.n; ++pos) {
+    if (far_prefetch && pos + 32 < P.n) {
+      gdfast::detail::prefetch_lines<2>(X + P.order[pos + 32] * d, bytes);
+      __builtin_prefetch(P.y + P.order[pos + 32], 0, 2);
+    }
+    prefetch_pos(P, pos, 8);
+    const index_t i = P.order[pos];
+    const T r = p - P.y[i];
+    loss += static_cast<double>(T(0.5) * r * r);
+    const T step = -P.eta * T(1);
+    const T sc = step * r;
+    if (pos + 1 == P.n) {  // the last update alone
+#pragma omp simd
+      for (index_t j = 0; j < d; ++j) w[j] += sc * x[j];
+      b += sc;
+      break;
+    }
+    const T* xn = X + P.order[pos + 1] * d;
+    T acc[kSums];
+    for (index_t l = 0; l < kSums; ++l) {
+      w[l] += sc * x[l];
+      acc[l] = xn[l] * w[l];
+    }
+    index_t j = kSums;
+    for (; j + kSums <= d; j += kSums)
+      for (index_t l = 0; l < kSums; ++l) {
+        w[j + l] += sc * x[j + l];
+        acc[l] += xn[j + l] * w[j + l];
+      }
+    T tail = T(0);
+    for (; j < d; ++j) {
+      w[j] += sc * x[j];
+      tail += xn[j] * w[j];
+    }
+    b += sc;
+    p = (fold(acc) + tail) + b;
+    x = xn;
+  }
+  return loss;
 }
 
 // The first probe's step, kept to show what its baseline lacked.
@@ -423,6 +487,8 @@ int run(index_t n, index_t d, int rounds, const std::vector<std::string>& only) 
       {"engine", [&](Model<T>& m) { consume(P, m, 8, nullptr); }},
       {"engine ahead 16", [&](Model<T>& m) { consume(P, m, 16, nullptr); }},
       {"engine in order", [&](Model<T>& m) { consume(in_order, m, 8, nullptr); }, false},
+      {"fused far", [&](Model<T>& m) { fused(P, m, true); }},
+      {"fused in order", [&](Model<T>& m) { fused(in_order, m, false); }, false},
       {"run_epoch", [&](Model<T>& m) { run_engine(P, m, P.order); }},
       {"run_epoch in order", [&](Model<T>& m) { run_engine(P, m, nullptr); }, false},
       {"engine far 16 8", [&](Model<T>& m) { consume(P, m, 8, nullptr, 16); }},
