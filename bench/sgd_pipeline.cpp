@@ -123,11 +123,10 @@ double consume(const Problem<T>& P, Model<T>& model, index_t ahead, std::atomic<
                bool far_target = false) {
   auto ws = model.make_workspace();
   double loss = 0;
-  const index_t bytes = P.d * static_cast<index_t>(sizeof(T));
   for (index_t pos = 0; pos < P.n; ++pos) {
     if (at && (pos & 63) == 0) at->store(pos, std::memory_order_relaxed);
     if (far > 0 && pos + far < P.n) {
-      gdfast::detail::prefetch_lines<2>(P.X.data + P.order[pos + far] * P.d, bytes);
+      P.X.prefetch_far(P.order[pos + far]);
       if (far_target) __builtin_prefetch(P.y + P.order[pos + far], 0, 2);
     }
     prefetch_pos(P, pos, ahead);
@@ -163,7 +162,7 @@ double fused(const Problem<T>& P, Model<T>& model, bool far_prefetch) {
   T* const w = model.params;
   T& b = model.params[d];
   const T* const X = P.X.data;
-  const index_t bytes = d * static_cast<index_t>(sizeof(T));
+  constexpr index_t far = gdfast::DenseView<T>::kPrefetchFar;
   const auto fold = [](T* s) {
     for (index_t width = kSums / 2; width >= 1; width /= 2)
       for (index_t l = 0; l < width; ++l) s[l] += s[l + width];
@@ -174,9 +173,9 @@ double fused(const Problem<T>& P, Model<T>& model, bool far_prefetch) {
   T p = gdfast::DenseRow<T>{x, d}.dot(w) + b;
   double loss = 0;
   for (index_t pos = 0; pos < P.n; ++pos) {
-    if (far_prefetch && pos + 32 < P.n) {
-      gdfast::detail::prefetch_lines<2>(X + P.order[pos + 32] * d, bytes);
-      __builtin_prefetch(P.y + P.order[pos + 32], 0, 2);
+    if (far_prefetch && pos + far < P.n) {
+      P.X.prefetch_far(P.order[pos + far]);
+      __builtin_prefetch(P.y + P.order[pos + far], 0, 2);
     }
     prefetch_pos(P, pos, 8);
     const index_t i = P.order[pos];
@@ -271,7 +270,6 @@ T touch_row(const Problem<T>& P, index_t i, Touch mode) {
 template <class T>
 double touch(const Problem<T>& P, Model<T>& model, Touch mode, index_t lead, index_t ahead, index_t skip = 0,
              bool head = false, index_t consumer_far = 0, index_t reader_far = 0, bool far_target = false) {
-  const index_t bytes = P.d * static_cast<index_t>(sizeof(T));
   std::atomic<index_t> at{0}, helper_at{0};
   std::atomic<bool> done{false};
   std::thread helper([&] {
@@ -293,8 +291,7 @@ double touch(const Problem<T>& P, Model<T>& model, Touch mode, index_t lead, ind
         });
         if (done.load(std::memory_order_relaxed)) break;
       }
-      if (reader_far > 0 && pos + reader_far < P.n)
-        gdfast::detail::prefetch_lines<2>(P.X.data + P.order[pos + reader_far] * P.d, bytes);
+      if (reader_far > 0 && pos + reader_far < P.n) P.X.prefetch_far(P.order[pos + reader_far]);
       if (mode == Touch::load && pos + 8 < P.n) P.X.prefetch(P.order[pos + 8]);
       acc += touch_row(P, P.order[pos], mode);
     }
@@ -403,38 +400,31 @@ double ring_epoch(const Problem<T>& P, Model<T>& model, index_t share, index_t s
 }
 
 // order == false: the rows in storage order (a streaming read, for the bandwidth).
-template <class T>
-T gather_range(const Problem<T>& P, index_t lo, index_t hi, index_t ahead, bool order) {
-  T acc = 0;
-  for (index_t pos = lo; pos < hi; ++pos) {
-    if (pos + ahead < hi) P.X.prefetch(order ? P.order[pos + ahead] : pos + ahead);
-    acc += touch_row(P, order ? P.order[pos] : pos, Touch::load);
-  }
-  return acc;
-}
-
-// Two levels of software prefetch: rows `far` ahead into the L2 only (L2 miss
-// buffers outnumber the L1's), rows `ahead` ahead into the L1.
-template <class T, int Locality>
-T gather_far(const Problem<T>& P, index_t lo, index_t hi, index_t ahead, index_t far) {
+// Rows `ahead` ahead are prefetched into the L1 (0: none) and, with far > 0, rows
+// `far` ahead into the L2 only (Locality 2: prefetcht1, 1: prefetcht2), whose miss
+// buffers outnumber the L1's.
+template <class T, int Locality = 2>
+T gather_range(const Problem<T>& P, index_t lo, index_t hi, index_t ahead, bool order, index_t far) {
   T acc = 0;
   const index_t bytes = P.d * static_cast<index_t>(sizeof(T));
+  const auto row = [&](index_t pos) { return order ? P.order[pos] : pos; };
   for (index_t pos = lo; pos < hi; ++pos) {
-    if (pos + far < hi) gdfast::detail::prefetch_lines<Locality>(P.X.data + P.order[pos + far] * P.d, bytes);
-    if (ahead > 0 && pos + ahead < hi) P.X.prefetch(P.order[pos + ahead]);
-    acc += touch_row(P, P.order[pos], Touch::load);
+    if (far > 0 && pos + far < hi) gdfast::detail::prefetch_lines<Locality>(P.X.data + row(pos + far) * P.d, bytes);
+    if (ahead > 0 && pos + ahead < hi) P.X.prefetch(row(pos + ahead));
+    acc += touch_row(P, row(pos), Touch::load);
   }
   return acc;
 }
 
 volatile double gather_sink = 0;  // keeps the loads of the gather-only variants
 
-template <class T>
-double gather(const Problem<T>& P, int threads, index_t ahead = 8, bool order = true) {
-  if (threads == 1) return gather_sink = static_cast<double>(gather_range(P, 0, P.n, ahead, order));
+template <class T, int Locality = 2>
+double gather(const Problem<T>& P, int threads, index_t ahead = 8, bool order = true, index_t far = 0) {
+  const auto range = [&](index_t lo, index_t hi) { return gather_range<T, Locality>(P, lo, hi, ahead, order, far); };
+  if (threads == 1) return gather_sink = static_cast<double>(range(0, P.n));
   T other = 0;
-  std::thread helper([&] { other = gather_range(P, P.n / 2, P.n, ahead, order); });
-  const T mine = gather_range(P, 0, P.n / 2, ahead, order);
+  std::thread helper([&] { other = range(P.n / 2, P.n); });
+  const T mine = range(0, P.n / 2);
   helper.join();
   return gather_sink = static_cast<double>(mine + other);
 }
@@ -528,19 +518,13 @@ int run(index_t n, index_t d, int rounds, const std::vector<std::string>& only) 
       {"copy", [&](Model<T>& m) { ring_epoch(P, m, 0, 2, false); }},
       {"copy nt", [&](Model<T>& m) { ring_epoch(P, m, 0, 32, true); }},
       {"split", [&](Model<T>& m) { ring_epoch(P, m, 2, 4, false); }},
-      {"far t1 16 8", [&](Model<T>&) { gather_sink = gather_far<T, 2>(P, 0, P.n, 8, 16); }, false},
-      {"far t1 32 8", [&](Model<T>&) { gather_sink = gather_far<T, 2>(P, 0, P.n, 8, 32); }, false},
-      {"far t1 64 8", [&](Model<T>&) { gather_sink = gather_far<T, 2>(P, 0, P.n, 8, 64); }, false},
-      {"far t2 32 8", [&](Model<T>&) { gather_sink = gather_far<T, 1>(P, 0, P.n, 8, 32); }, false},
-      {"far t1 32 0", [&](Model<T>&) { gather_sink = gather_far<T, 2>(P, 0, P.n, 0, 32); }, false},
-      {"far t1 16 0", [&](Model<T>&) { gather_sink = gather_far<T, 2>(P, 0, P.n, 0, 16); }, false},
-      {"gather 2 far 16", [&](Model<T>&) {
-         T other = 0;
-         std::thread helper([&] { other = gather_far<T, 2>(P, P.n / 2, P.n, 0, 16); });
-         const T mine = gather_far<T, 2>(P, 0, P.n / 2, 0, 16);
-         helper.join();
-         gather_sink = static_cast<double>(mine + other);
-       }, false},
+      {"far t1 16 8", [&](Model<T>&) { gather(P, 1, 8, true, 16); }, false},
+      {"far t1 32 8", [&](Model<T>&) { gather(P, 1, 8, true, 32); }, false},
+      {"far t1 64 8", [&](Model<T>&) { gather(P, 1, 8, true, 64); }, false},
+      {"far t2 32 8", [&](Model<T>&) { gather<T, 1>(P, 1, 8, true, 32); }, false},
+      {"far t1 32 0", [&](Model<T>&) { gather(P, 1, 0, true, 32); }, false},
+      {"far t1 16 0", [&](Model<T>&) { gather(P, 1, 0, true, 16); }, false},
+      {"gather 2 far 16", [&](Model<T>&) { gather(P, 2, 0, true, 16); }, false},
       {"gather 1", [&](Model<T>&) { gather(P, 1); }, false},
       {"gather 2", [&](Model<T>&) { gather(P, 2); }, false},
       {"gather 1 ahead 32", [&](Model<T>&) { gather(P, 1, 32); }, false},
