@@ -26,6 +26,8 @@ import gdfast
 import gdfast.reference
 
 W5_PARAMS = dict(workloads.W5["params"])
+# the method each peer races: scikit-learn the sgd workloads, the NumPy loop the mini-batch one
+PEER_METHOD = {"sklearn": "sgd", "numpy": "minibatch"}
 RUNS: dict[str, tuple[dict[str, Any], Any, dict[str, Any]]] = {
     "W1": (workloads.W1, np.float64, workloads.W1["params"]),
     "W1f32": (workloads.W1, np.float32, workloads.W1["params"]),
@@ -38,7 +40,7 @@ RUNS: dict[str, tuple[dict[str, Any], Any, dict[str, Any]]] = {
 
 def main(argv: list[str]) -> None:
     rounds = int(argv[0]) if argv else 9
-    peers = [a for a in ("sklearn", "numpy") if a in argv]
+    peers = [a for a in PEER_METHOD if a in argv]
     names = [a for a in argv[1:] if a not in peers] or list(RUNS)
     contestants = (1, 2, *peers)
     data = {}
@@ -55,8 +57,8 @@ def main(argv: list[str]) -> None:
         for name in names:
             X, y, params, samples = data[name]
             for who in contestants:
-                if (who == "sklearn") != (params["method"] == "sgd") and who in peers:
-                    continue  # scikit-learn races the sgd workloads, NumPy the mini-batch one
+                if who in PEER_METHOD and params["method"] != PEER_METHOD[who]:
+                    continue
                 start = time.perf_counter()
                 if who == "numpy":
                     gdfast.reference.fit(X, y, **params)
